@@ -1,0 +1,83 @@
+"""Terrain's settings: environment variables prefixed TERRAIN_, or a .env file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/terrain.db"
+# What @BotFather hands out: the bot's numeric id, a colon, then 35 url-safe characters.
+TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TERRAIN_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_locale: str = "fr"
+    timezone: str = "Europe/Paris"
+    campaign_name: str = "Terrain"
+    controller_name: str = "The campaign's data controller (set TERRAIN_CONTROLLER_NAME)"
+    controller_contact: str = "set TERRAIN_CONTROLLER_CONTACT"
+    retention_days: int = Field(default=1095, ge=1)
+    telegram_api_url: str = TELEGRAM_API_URL
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in re.split(r"[,\s]+", value.strip("[] ")) if part]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in ("fr", "en"):
+            raise ValueError("must be 'fr' or 'en'")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def ensure_sqlite_folder(self) -> None:
+        """Create the folder of a file-based SQLite URL, so a first start just works."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            path = self.database_url[len(prefix) :].split("?", 1)[0]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def token_problem(settings: Settings) -> str | None:
+    """Why the token can't be used, in one line, or None when it looks right."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        return (
+            "No bot token: talk to @BotFather on Telegram, send /newbot, then set "
+            "TERRAIN_BOT_TOKEN=<the token it gives you> (or run `terrain demo` to try without one)."
+        )
+    if not TOKEN_PATTERN.match(settings.bot_token.get_secret_value().strip()):
+        return (
+            "TERRAIN_BOT_TOKEN is malformed: @BotFather's tokens look like "
+            "'123456789:AA...' (digits, a colon, then about 35 letters, digits, '_' or '-')."
+        )
+    return None

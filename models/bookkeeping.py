@@ -1,0 +1,47 @@
+"""Operations the runtime needs: at-most-once updates, the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from models.database import Database
+from models.people import AuditEvent
+from models.runtime import ProcessedUpdate
+
+
+async def claim_update(db: Database, update_id: int, now: datetime) -> bool:
+    """True the first time an update_id is seen, False on any later delivery of it."""
+    try:
+        async with db.begin() as session:
+            session.add(ProcessedUpdate(update_id=update_id, at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def forget_processed_updates(db: Database, before: datetime) -> int:
+    async with db.begin() as session:
+        result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < before))
+    return result.rowcount or 0
+
+
+async def audit(
+    db: Database,
+    action: str,
+    now: datetime,
+    *,
+    actor_id: int | None = None,
+    subject_id: int | None = None,
+    **detail: Any,
+) -> None:
+    """Record an action. `detail` must hold no personal data: ids, roles, command names."""
+    async with db.begin() as session:
+        session.add(
+            AuditEvent(
+                action=action, actor_id=actor_id, subject_id=subject_id, detail=detail, at=now
+            )
+        )

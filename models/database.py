@@ -1,0 +1,91 @@
+"""Engines, sessions and migrations, for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+Database = async_sessionmaker
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL can't be used; the message says why, in one line."""
+
+
+def parse_database_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise DatabaseUrlError(
+            f"TERRAIN_DATABASE_URL is malformed ({exc}); expected e.g. "
+            "'sqlite+aiosqlite:///./data/terrain.db' or 'postgresql+asyncpg://user@host/db'."
+        ) from exc
+    if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise DatabaseUrlError(
+            f"TERRAIN_DATABASE_URL uses driver {parsed.drivername!r}; Terrain speaks "
+            "'sqlite+aiosqlite' and 'postgresql+asyncpg'."
+        )
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    parsed = parse_database_url(url)
+    engine = create_async_engine(parsed, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_database(engine: AsyncEngine) -> Database:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = url
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema to `revision`. Safe to call from inside a running event loop."""
+    parse_database_url(url)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            command.upgrade(alembic_config(url), revision)
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        work()
+    else:
+        # Alembic's async env runs its own loop; it can't share the caller's.
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+    if failure:
+        raise failure[0]

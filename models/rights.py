@@ -1,0 +1,99 @@
+"""The person's rights over their data: a copy of everything (/mydata), erasure (/forget),
+and retention, which erases people nobody has heard from for too long."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from models.consent import NOTICE_VERSION
+from models.database import Database
+from models.people import AuditEvent, ConsentEvent, Person, Status
+from models.volunteers import drop_conversation
+
+
+async def export(db: Database, person_id: int) -> dict[str, Any]:
+    """Everything held about a person, as plain JSON-ready data."""
+    async with db() as session:
+        person = await session.get_one(Person, person_id)
+        consent_rows = await session.scalars(
+            select(ConsentEvent)
+            .where(ConsentEvent.person_id == person_id)
+            .order_by(ConsentEvent.id)
+        )
+        audit_rows = await session.scalars(
+            select(AuditEvent)
+            .where(or_(AuditEvent.subject_id == person_id, AuditEvent.actor_id == person_id))
+            .order_by(AuditEvent.id)
+        )
+        return {
+            "notice_version": NOTICE_VERSION,
+            "person": {
+                "telegram_id": person.telegram_id,
+                "username": person.username,
+                "name": person.display_name,
+                "postal_code": person.postal_code,
+                "availability": list(person.availability or []),
+                "phone": person.phone,
+                "language": person.locale,
+                "role": person.role,
+                "status": person.status,
+                "team": person.team.name if person.team else None,
+                "referral_code": person.referral_code,
+                "joined_at": person.created_at.isoformat(),
+                "last_seen_at": person.last_seen_at.isoformat(),
+            },
+            "consent_events": [
+                {
+                    "purpose": event.purpose,
+                    "granted": event.granted,
+                    "notice_version": event.notice_version,
+                    "text_hash": event.text_hash,
+                    "channel": event.channel,
+                    "at": event.at.isoformat(),
+                }
+                for event in consent_rows
+            ],
+            "activity": [
+                {"action": event.action, "at": event.at.isoformat()} for event in audit_rows
+            ],
+        }
+
+
+async def forget(db: Database, person_id: int, now: datetime, *, reason: str = "request") -> None:
+    """Erase a person's personal data. The row stays, anonymous, so counts they gave still add
+    up; an audit event records that an erasure happened, and nothing about whom."""
+    async with db.begin() as session:
+        person = await session.get_one(Person, person_id)
+        if person.telegram_id is not None:
+            await drop_conversation(session, person.telegram_id)
+        person.telegram_id = None
+        person.username = None
+        person.display_name = None
+        person.postal_code = None
+        person.availability = []
+        person.phone = None
+        person.referral_code = None
+        person.locale = None
+        person.team_id = None
+        person.status = Status.ERASED
+        person.reachable = False
+        person.erased_at = now
+        session.add(AuditEvent(action="person.erased", detail={"reason": reason}, at=now))
+
+
+async def erase_inactive(db: Database, cutoff: datetime, now: datetime) -> int:
+    """Retention: erase everyone last heard from before `cutoff`. Returns how many."""
+    async with db() as session:
+        ids = list(
+            await session.scalars(
+                select(Person.id).where(
+                    Person.status != Status.ERASED, Person.last_seen_at < cutoff
+                )
+            )
+        )
+    for person_id in ids:
+        await forget(db, person_id, now, reason="retention")
+    return len(ids)
