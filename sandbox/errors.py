@@ -1,0 +1,57 @@
+"""Bot API errors and the limits the sandbox enforces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Limits stated in the Bot API documentation.
+MAX_TEXT = 4096  # message text, UTF-16 code units after entity parsing
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes, UTF-8
+MAX_CALLBACK_ANSWER = 200
+MAX_COMMANDS = 100
+MAX_COMMAND_LEN = 32
+MAX_COMMAND_DESCRIPTION = 256
+MAX_FILE_SIZE = 50 * 1024 * 1024
+# Limits from the Bot FAQ / observed behaviour, not in the spec.
+MAX_INLINE_BUTTONS = 100
+MAX_INLINE_ROW = 8
+MAX_REPLY_BUTTONS = 300
+MAX_REPLY_ROW = 12
+
+
+class ApiError(Exception):
+    """An error answer of the Bot API: ``{"ok": false, "error_code", "description"}``."""
+
+    def __init__(
+        self, code: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+def bad_request(message: str) -> ApiError:
+    """400 with Telegram's ``Bad Request: `` prefix."""
+    return ApiError(400, f"Bad Request: {message}")
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, f"Forbidden: {message}")
+
+
+UNAUTHORIZED = ApiError(401, "Unauthorized")
+NOT_FOUND = ApiError(404, "Not Found")
+CHAT_NOT_FOUND = "chat not found"
+BLOCKED = "bot was blocked by the user"
