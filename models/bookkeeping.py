@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.database import Database
 from models.people import AuditEvent
-from models.runtime import ProcessedUpdate
+from models.runtime import ConversationState, ProcessedUpdate
 
 
 async def claim_update(db: Database, update_id: int, now: datetime) -> bool:
@@ -45,3 +45,12 @@ async def audit(
                 action=action, actor_id=actor_id, subject_id=subject_id, detail=detail, at=now
             )
         )
+
+
+async def forget_stale_conversations(db: Database, before: datetime) -> int:
+    """Conversations abandoned half-way, e.g. someone who never answered the notice."""
+    async with db.begin() as session:
+        result = await session.execute(
+            delete(ConversationState).where(ConversationState.updated_at < before)
+        )
+    return result.rowcount or 0

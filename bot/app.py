@@ -1,0 +1,110 @@
+"""The app factory: one Terrain is a bot client, a dispatcher with its routers, a database
+and a scheduler, wired once. `terrain run` and `terrain demo` both run it."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+import handlers
+from bot.errors import on_error
+from bot.i18n import Catalogs
+from bot.jobs import build_scheduler
+from bot.middlewares import ActingPerson, OnceOnly
+from bot.settings import Settings
+from bot.storage import DatabaseStorage
+from handlers import menus
+from handlers.context import Campaign
+from models import roles
+from models.clock import Clock
+from models.database import create_database, create_engine
+
+log = logging.getLogger(__name__)
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("no bot token")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token=settings.bot_token.get_secret_value().strip(),
+        session=session,
+        default=DefaultBotProperties(parse_mode="HTML"),
+    )
+
+
+def campaign_of(settings: Settings) -> Campaign:
+    return Campaign(
+        name=settings.campaign_name,
+        controller_name=settings.controller_name,
+        controller_contact=settings.controller_contact,
+        retention_days=settings.retention_days,
+        default_locale=settings.default_locale,
+        admin_ids=frozenset(settings.admin_ids),
+    )
+
+
+class Terrain:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.engine = create_engine(settings.database_url)
+        self.db = create_database(self.engine)
+        self.catalogs = Catalogs(settings.default_locale)
+        self.campaign = campaign_of(settings)
+        self.bot = build_bot(settings)
+        self.dispatcher = self._dispatcher()
+        self.scheduler = build_scheduler(
+            self.db, self.clock, settings.retention_days, settings.timezone
+        )
+
+    def _dispatcher(self) -> Dispatcher:
+        dp = Dispatcher(
+            storage=DatabaseStorage(self.db, self.clock),
+            db=self.db,
+            clock=self.clock,
+            catalogs=self.catalogs,
+            campaign=self.campaign,
+        )
+        dp.update.outer_middleware(OnceOnly(self.db, self.clock))
+        dp.update.outer_middleware(
+            ActingPerson(self.db, self.clock, self.catalogs, set(self.settings.admin_ids))
+        )
+        dp.errors.register(on_error)
+        dp.include_routers(*handlers.routers())
+        return dp
+
+    async def install_menus(self) -> None:
+        default = self.settings.default_locale
+        await menus.install_default(self.bot, self.catalogs, default)
+        admins = set(self.settings.admin_ids)
+        for chat_id in admins:
+            await menus.install_for_chat(self.bot, self.catalogs, default, chat_id, menus.ADMIN)
+        for chat_id in set(await roles.organizer_ids(self.db)) - admins:
+            await menus.install_for_chat(self.bot, self.catalogs, default, chat_id, menus.ORGANIZER)
+
+    async def run(self, *, handle_signals: bool = True) -> None:
+        """Long polling until stopped (a signal, or `stop()`)."""
+        try:
+            await self.bot.delete_webhook()
+            me = await self.bot.me()
+            log.info("running as @%s", me.username)
+            await self.install_menus()
+            self.scheduler.start()
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=handle_signals,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+        finally:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            await self.bot.session.close()
+            await self.engine.dispose()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop_polling()

@@ -1,0 +1,42 @@
+"""A handler's failure never stops the bot: it is logged without personal data, and the
+person gets a short apology."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import Chat, ErrorEvent, User
+
+from handlers.context import Translate
+from models import volunteers
+from models.database import Database
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(event: ErrorEvent, bot: Bot, db: Database, **data: Any) -> bool:
+    error = event.exception
+    user: User | None = data.get("event_from_user")
+    chat: Chat | None = data.get("event_chat")
+    if isinstance(error, TelegramForbiddenError):
+        # They blocked the bot: stop writing to them until they write again.
+        if user is not None:
+            await volunteers.mark_unreachable(db, user.id)
+        log.info("update %s: recipient unreachable", event.update.update_id)
+        return True
+    if isinstance(error, TelegramBadRequest) and "message is not modified" in error.message:
+        return True  # a double tap on a toggle: nothing changed, nothing to say
+    # Only where it failed, never the message: exception texts can quote what people typed.
+    where = "".join(traceback.format_tb(error.__traceback__)[-3:])
+    log.error("update %s failed with %s\n%s", event.update.update_id, type(error).__name__, where)
+    t: Translate | None = data.get("t")
+    if chat is not None and t is not None:
+        try:
+            await bot.send_message(chat.id, t("error.generic"))
+        except TelegramAPIError:
+            log.warning("update %s: apology not delivered", event.update.update_id)
+    return True

@@ -1,0 +1,44 @@
+"""Clocks that wake up and do what is due: retention and housekeeping. What is due is
+decided from the database and the injected clock, so a restart loses nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from models import bookkeeping, rights
+from models.clock import Clock
+from models.database import Database
+
+log = logging.getLogger(__name__)
+UPDATE_IDS_KEPT = timedelta(days=2)
+CONVERSATIONS_KEPT = timedelta(days=2)
+
+
+async def enforce_retention(db: Database, clock: Clock, retention_days: int) -> int:
+    now = clock.now()
+    erased = await rights.erase_inactive(db, now - timedelta(days=retention_days), now)
+    await bookkeeping.forget_processed_updates(db, now - UPDATE_IDS_KEPT)
+    await bookkeeping.forget_stale_conversations(db, now - CONVERSATIONS_KEPT)
+    if erased:
+        log.info(
+            "retention: %d people erased after %d days without contact", erased, retention_days
+        )
+    return erased
+
+
+def build_scheduler(db: Database, clock: Clock, retention_days: int, timezone: str):
+    scheduler = AsyncIOScheduler(timezone=timezone)
+    scheduler.add_job(
+        enforce_retention,
+        "cron",
+        hour=3,
+        minute=30,
+        args=(db, clock, retention_days),
+        id="retention",
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
+    return scheduler

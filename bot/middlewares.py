@@ -1,0 +1,81 @@
+"""Outer middlewares: each update once, then who is acting and in which language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.types import TelegramObject, Update, User
+
+from bot.i18n import Catalogs
+from models import volunteers
+from models.bookkeeping import claim_update
+from models.clock import Clock
+from models.database import Database
+
+log = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+# How stale `last_seen_at` may get before an update refreshes it: retention counts in days,
+# so one write an hour is plenty.
+SEEN_RESOLUTION = timedelta(hours=1)
+
+
+class OnceOnly(BaseMiddleware):
+    """Telegram delivers at least once; this makes it at most once."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update) and not await claim_update(
+            self.db, event.update_id, self.clock.now()
+        ):
+            log.info("update %s delivered again: dropped", event.update_id)
+            return None
+        return await handler(event, data)
+
+
+class ActingPerson(BaseMiddleware):
+    """Loads the acting Person fresh from the database (roles are checked on every update),
+    and picks the locale: their choice, else Telegram's language, else the campaign's."""
+
+    def __init__(self, db: Database, clock: Clock, catalogs: Catalogs, admin_ids: set[int]):
+        self.db = db
+        self.clock = clock
+        self.catalogs = catalogs
+        self.admin_ids = admin_ids
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        person = None
+        chosen_locale = None
+        if user is not None:
+            person = await volunteers.person_by_telegram_id(self.db, user.id)
+            if person is not None:
+                await self._refresh(person.id, person, user)
+                chosen_locale = person.locale
+            elif (state := data.get("state")) is not None and isinstance(state, FSMContext):
+                chosen_locale = (await state.get_data()).get("locale")
+        locale = self.catalogs.pick(chosen_locale, user.language_code if user else None)
+        data.update(
+            person=person,
+            is_admin=user is not None and user.id in self.admin_ids,
+            locale=locale,
+            t=self.catalogs.translator(locale),
+        )
+        return await handler(event, data)
+
+    async def _refresh(self, person_id: int, person: Any, user: User) -> None:
+        now = self.clock.now()
+        if (
+            now - person.last_seen_at >= SEEN_RESOLUTION
+            or person.username != user.username
+            or not person.reachable
+        ):
+            await volunteers.seen(self.db, person_id, now, username=user.username)
+            person.last_seen_at, person.username, person.reachable = now, user.username, True

@@ -1,0 +1,113 @@
+"""Organizer and admin commands: /promote, /demote (admins), /newteam (organizers).
+Each checks the role stored in the database for this very update; refusals are audited."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from handlers import menus
+from handlers.context import AtLeast, Campaign, Catalogs, Translate, esc
+from models import roles
+from models.bookkeeping import audit
+from models.clock import Clock
+from models.database import Database
+from models.people import Person, Role
+from models.validation import Invalid, clean_name
+
+router = Router(name="roles")
+router.message.filter(F.chat.type == "private")
+
+ROLE_WORDS = {
+    "organizer": Role.ORGANIZER,
+    "organisateur": Role.ORGANIZER,
+    "organisatrice": Role.ORGANIZER,
+    "lead": Role.TEAM_LEAD,
+    "responsable": Role.TEAM_LEAD,
+    "volunteer": Role.VOLUNTEER,
+    "benevole": Role.VOLUNTEER,
+    "bénévole": Role.VOLUNTEER,
+}
+MENUS = {
+    Role.VOLUNTEER: menus.VOLUNTEER,
+    Role.TEAM_LEAD: menus.VOLUNTEER,
+    Role.ORGANIZER: menus.ORGANIZER,
+}
+
+
+@router.message(Command("promote", "demote"), AtLeast(None))
+async def change_role(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    t: Translate,
+    person: Person | None,
+    catalogs: Catalogs,
+    campaign: Campaign,
+    db: Database,
+    clock: Clock,
+) -> None:
+    words = (command.args or "").split()
+    demoting = command.command == "demote"
+    role = (
+        Role.VOLUNTEER if demoting else ROLE_WORDS.get(words[1].lower()) if len(words) > 1 else None
+    )
+    if not words or role is None:
+        await message.answer(t("roles.usage_demote" if demoting else "roles.usage_promote"))
+        return
+    target = await roles.find_person(db, words[0])
+    if target is None or target.telegram_id is None:
+        await message.answer(t("roles.unknown_person", who=esc(words[0][:64])))
+        return
+    actor_id = person.id if person else None
+    await roles.set_role(db, actor_id, target.id, role, clock.now())
+    names = menus.ADMIN if target.telegram_id in campaign.admin_ids else MENUS[role]
+    await menus.install_for_chat(bot, catalogs, campaign.default_locale, target.telegram_id, names)
+    await message.answer(
+        t("roles.changed", name=esc(target.display_name), role=t(f"role.{role.value}"))
+    )
+
+
+@router.message(Command("newteam"), AtLeast(Role.ORGANIZER))
+async def new_team(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    t: Translate,
+    person: Person | None,
+    db: Database,
+    clock: Clock,
+) -> None:
+    try:
+        name = clean_name(command.args or "")
+    except Invalid:
+        await message.answer(t("team.usage"))
+        return
+    try:
+        team = await roles.create_team(db, name, person.id if person else None, clock.now())
+    except roles.TeamNameTaken:
+        await message.answer(t("team.name_taken", name=esc(name)))
+        return
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start=t_{team.invite_token}"
+    await message.answer(t("team.created", name=esc(team.name), link=link))
+
+
+@router.message(Command("promote", "demote", "newteam"))
+async def refused(
+    message: Message,
+    command: CommandObject,
+    t: Translate,
+    person: Person | None,
+    db: Database,
+    clock: Clock,
+) -> None:
+    await audit(
+        db,
+        "command.refused",
+        clock.now(),
+        actor_id=person.id if person else None,
+        command=command.command,
+    )
+    await message.answer(t("roles.refused"))
