@@ -13,7 +13,7 @@ from handlers.context import Catalogs
 
 log = logging.getLogger(__name__)
 
-VOLUNTEER = ("start", "help", "mydata", "consent", "language", "stop", "forget")
+VOLUNTEER = ("start", "help", "invite", "mydata", "consent", "language", "stop", "forget")
 ORGANIZER = (*VOLUNTEER, "newteam")
 ADMIN = (*ORGANIZER, "promote", "demote")
 

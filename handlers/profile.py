@@ -38,6 +38,7 @@ async def got_name(
 ) -> None:
     if person is None:
         await state.clear()
+        await message.answer(t("start.please"), reply_markup=ReplyKeyboardRemove())
         return
     try:
         name = clean_name(message.text or "")
@@ -57,6 +58,7 @@ async def got_postal_code(
 ) -> None:
     if person is None:
         await state.clear()
+        await message.answer(t("start.please"), reply_markup=ReplyKeyboardRemove())
         return
     try:
         code = clean_postal_code(message.text or "")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, User
 
@@ -158,3 +158,13 @@ def _newcomer(user: User, locale: str | None) -> volunteers.Newcomer:
 @replies.message(StateFilter(Signup.deciding))
 async def still_deciding(message: Message, t: Translate) -> None:
     await message.answer(t("signup.use_buttons"), reply_markup=ReplyKeyboardRemove())
+
+
+@router.message(Command("invite"))
+async def invite(message: Message, bot: Bot, t: Translate, person: Person | None) -> None:
+    if person is None or person.referral_code is None:
+        await message.answer(t("rights.nothing_held"))
+        return
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start=r_{person.referral_code}"
+    await message.answer(t("invite.link", link=link))

@@ -1,0 +1,124 @@
+"""`terrain demo`: the real bot, the same way `terrain run` starts it, against the local
+sandbox on a fresh SQLite file; a few simulated volunteers sign up, and we print what each saw."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import Terrain
+from bot.settings import Settings
+from models.database import upgrade
+from sandbox import Sandbox
+
+DEMO_TOKEN = "123456789:DEMO-sandbox-token-not-a-real-one-xyz"
+ORGANIZER_ID = 1001
+
+
+async def run_demo(db_path: str | None, out: TextIO) -> int:
+    path = Path(db_path) if db_path else Path(tempfile.mkdtemp(prefix="terrain-demo-")) / "demo.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url)
+
+    sandbox = Sandbox(token=DEMO_TOKEN, bot_username="terrain_demo_bot")
+    await sandbox.start()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=DEMO_TOKEN,
+        database_url=url,
+        telegram_api_url=sandbox.base_url,
+        admin_ids=[ORGANIZER_ID],
+        campaign_name="Brest en commun (démo)",
+        controller_name="Association Brest en commun",
+        controller_contact="dpo@brest-en-commun.example",
+    )
+    terrain = Terrain(settings)
+    task = asyncio.create_task(terrain.run(handle_signals=False))
+    try:
+        await sandbox.wait_polling()
+        people = await _play(sandbox)
+    finally:
+        await terrain.stop()
+        await task
+        await sandbox.stop()
+    for title, user in people:
+        out.write(f"\n=== {title} ===\n")
+        for line in user.render():
+            out.write(line + "\n")
+    out.write(f"\nDatabase: {path}\n")
+    return 0
+
+
+async def _play(sb: Sandbox) -> list[tuple[str, object]]:
+    organizer = sb.user("Camille", last_name="Le Goff", username="camille", id=ORGANIZER_ID)
+    await organizer.send("/start")
+    await organizer.press("Coordonner")
+    await organizer.press("Rejoindre")
+    await organizer.expect("Quel nom")
+    await organizer.send("Camille Le Goff")
+    await organizer.send("29200")
+    await organizer.press("Samedis")
+    await organizer.press("Terminé")
+    await organizer.send("Passer")
+    await organizer.expect("Bienvenue")
+    await organizer.send("/newteam Brest centre")
+    invite = await organizer.expect("t.me/")
+    token = invite.text.split("start=")[1].split()[0]
+
+    anna = sb.user("Anna", last_name="Kerouac", username="anna_k", language_code="fr")
+    await anna.send("/start")
+    await anna.press("Coordonner")
+    await anna.press("Actualités")
+    await anna.press("Rejoindre")
+    await anna.send("Anna")
+    await anna.send("29200")
+    await anna.press("Soirs de semaine")
+    await anna.press("Samedis")
+    await anna.press("Terminé")
+    await anna.send_contact(phone="+33612345678")
+    await anna.expect("Bienvenue")
+    await anna.send("/consent")
+    await anna.expect("Vos choix")
+
+    tom = sb.user("Tom", username="tom_b", language_code="en")
+    await tom.send(f"/start {token}")
+    await tom.press("Coordinate")
+    await tom.press("Join")
+    await tom.send("Tom")
+    await tom.send("hello")  # a word where a postal code belongs
+    await tom.send("29280")
+    await tom.press("Sundays")
+    await tom.press("Done")
+    await tom.send("Skip")
+    await tom.expect("Welcome")
+
+    lea = sb.user("Léa", language_code="fr")
+    await lea.send("/start")
+    await lea.press("Non merci")
+    await lea.expect("Rien vous concernant")
+
+    yann = sb.user("Yann", last_name="Morvan", username="yannm", language_code="fr")
+    await yann.send("/start")
+    await yann.press("Coordonner")
+    await yann.press("Rejoindre")
+    await yann.send("Yann")
+    await yann.send("29200")
+    await yann.press("Dimanches")
+    await yann.press("Terminé")
+    await yann.send("Passer")
+    await yann.send("/forget")
+    await yann.press("Oui, tout effacer")
+    await yann.expect("effacées")
+    await sb.settle()
+    return [
+        ("Camille, organizer: signs up, creates a team", organizer),
+        ("Anna: accepts both purposes, shares her number, checks /consent", anna),
+        ("Tom: joins through the team invite, in English, mistypes his postal code", tom),
+        ("Léa: reads the notice and refuses", lea),
+        ("Yann: signs up, then asks to be forgotten", yann),
+    ]

@@ -1,0 +1,88 @@
+"""Fixtures that run the real Terrain against the sandbox over HTTP, on a real database:
+a fresh SQLite file per test, and the same suite on PostgreSQL when
+TERRAIN_TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import Terrain
+from bot.settings import Settings
+from models.clock import ManualClock
+from models.database import upgrade
+from sandbox import Sandbox
+
+TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
+BOT_USERNAME = "terrain_test_bot"
+ADMIN_ID = 900001
+PG_URL = os.environ.get("TERRAIN_TEST_DATABASE_URL")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'terrain.db'}"
+    else:
+        if not PG_URL:
+            pytest.skip("PostgreSQL run skipped: set TERRAIN_TEST_DATABASE_URL to run it")
+        url = PG_URL
+        await _reset_postgres(url)
+    await asyncio.to_thread(upgrade, url)
+    return url
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    sb = Sandbox(token=TOKEN, bot_username=BOT_USERNAME)
+    await sb.start()
+    yield sb
+    await sb.stop()
+
+
+def make_settings(sandbox: Sandbox, database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "bot_token": TOKEN,
+        "database_url": database_url,
+        "telegram_api_url": sandbox.base_url,
+        "admin_ids": [ADMIN_ID],
+        "campaign_name": "Brest en commun",
+        "controller_name": "Association Brest en commun",
+        "controller_contact": "dpo@example.org",
+        "default_locale": "fr",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def terrain(
+    sandbox: Sandbox, database_url: str, clock: ManualClock
+) -> AsyncIterator[Terrain]:
+    app = Terrain(make_settings(sandbox, database_url), clock)
+    task = asyncio.create_task(app.run(handle_signals=False))
+    await sandbox.wait_polling()
+    yield app
+    await app.stop()
+    await asyncio.wait_for(task, 10)
