@@ -99,9 +99,7 @@ def decode_params(method: str, raw: RawRequest) -> dict[str, Any]:
     return params
 
 
-def decode_value(
-    name: str, param: Param, value: Any, raw: RawRequest, attached: set[str]
-) -> Any:
+def decode_value(name: str, param: Param, value: Any, raw: RawRequest, attached: set[str]) -> Any:
     from_form = not raw.is_json
     for alternative in param.types:
         try:
@@ -124,8 +122,10 @@ def decode_value(
         if not kinds or kinds[0] not in objects:
             raise bad_request("can't parse reply keyboard markup JSON object")
         objects = kinds[:1]
-    if objects == ["InlineKeyboardMarkup"] and isinstance(value, dict) and (
-        "inline_keyboard" not in value
+    if (
+        objects == ["InlineKeyboardMarkup"]
+        and isinstance(value, dict)
+        and ("inline_keyboard" not in value)
     ):
         raise bad_request("inline keyboard expected")
     check_object(objects[0], value, name)
@@ -265,7 +265,7 @@ def _reply_keyboard(markup: dict[str, Any]) -> None:
                 continue
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
                 raise bad_request(
-                    "can't parse keyboard button: Field \"text\" must be of type String"
+                    'can\'t parse keyboard button: Field "text" must be of type String'
                 )
             unknown = [key for key in button if key not in _REPLY_FIELDS]
             if unknown:
