@@ -48,7 +48,7 @@ class Message:
     edited: bool = False
     date: int = 0
     sender_id: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def all_buttons(self) -> list[str]:
