@@ -125,6 +125,8 @@ class MessageMethods:
         if isinstance(value, str):
             known = self.sb.files.get(value)
             if known is not None:
+                if kind == "photo" and known.width == 0:
+                    raise bad_request("can't use file of type Document as Photo")
                 return known
             if value.startswith(("http://", "https://")):
                 raise bad_request(
