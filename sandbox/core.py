@@ -76,7 +76,7 @@ class Sandbox:
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> str:
         """Serve on host:port (port 0: a free one); return and set ``base_url``."""
-        self._runner = web.AppRunner(make_app(self), access_log=None)
+        self._runner = web.AppRunner(make_app(self), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -88,6 +88,7 @@ class Sandbox:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            self.updates.release()
             await self._runner.cleanup()
             self._runner = None
 

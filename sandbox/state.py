@@ -222,6 +222,12 @@ class UpdateQueue:
         self.delivered = 0  # number of updates handed out (with repeats)
         self._event = asyncio.Event()
         self._generation = 0
+        self._released = 0
+
+    def release(self) -> None:
+        """End every waiting long poll now with an empty result (used when stopping)."""
+        self._released += 1
+        self._wake()
 
     def wants(self, kind: str) -> bool:
         if self.allowed is None:
@@ -255,7 +261,7 @@ class UpdateQueue:
         allowed: list[str] | None,
     ) -> list[dict[str, Any]]:
         self._generation += 1
-        generation = self._generation
+        generation, released = self._generation, self._released
         self._wake()  # an older long poll still waiting now ends with 409
         if allowed is not None:
             self.allowed = frozenset(allowed) if allowed else None
@@ -277,7 +283,7 @@ class UpdateQueue:
                 self.delivered += len(batch)
                 return batch
             remaining = deadline - loop.time()
-            if remaining <= 0:
+            if remaining <= 0 or released != self._released:
                 return []
             event = self._event
             try:
