@@ -13,7 +13,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from sandbox import Sandbox
+from sandbox import Sandbox, User
 
 Call = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 
@@ -49,6 +49,26 @@ def call(sb: Sandbox, http: aiohttp.ClientSession) -> Call:
             return response.status, await response.json()
 
     return do
+
+
+@pytest.fixture
+async def alice(sb: Sandbox) -> User:
+    """A user who has already written /start, so the bot may message her."""
+    user = sb.user("Alice", username="alice")
+    await user.send("/start")
+    return user
+
+
+@pytest.fixture
+def expect_error(call: Call) -> Callable[..., Awaitable[None]]:
+    """``await expect_error("sendMessage", "Bad Request: ...", status=400, **params)``."""
+
+    async def check(method: str, description: str, status: int = 400, **params: Any) -> None:
+        code, body = await call(method, **params)
+        expected = {"ok": False, "error_code": status, "description": description}
+        assert (code, body) == (status, expected), body
+
+    return check
 
 
 @pytest.fixture
