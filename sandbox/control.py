@@ -48,7 +48,10 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
         return web.json_response(user.api())
 
     async def send(request: web.Request) -> web.Response:
-        message = await user_of(request).send(str((await body(request))["text"]))
+        text = (await body(request)).get("text")
+        if not isinstance(text, str):
+            raise web.HTTPBadRequest(text='{"text": "..."} expected')
+        message = await user_of(request).send(text)
         return web.json_response(message.raw)
 
     async def press(request: web.Request) -> web.Response:
