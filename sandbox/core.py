@@ -186,8 +186,8 @@ class Sandbox:
         return [r for r in self.requests if method is None or r.method == method]
 
     def errors(self) -> list[RequestRecord]:
-        """Logged requests that failed."""
-        return [r for r in self.requests if not r.ok]
+        """Logged requests that failed (requests still in flight are not included)."""
+        return [r for r in self.requests if r.error_code is not None]
 
     # -- driving -------------------------------------------------------------------------------
     def inject_error(

@@ -225,10 +225,16 @@ class User(_Talker):
         callback_data: str | None = None,
         message_id: int | None = None,
         chat: Group | int | None = None,
+        wait: bool = True,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> str:
         """Press an inline button by its text (exact, else a unique substring) on the latest
         bot message that has it; or forge a press with ``callback_data`` (on ``message_id``,
-        default the latest bot message). Returns the callback query id."""
+        default the latest bot message). Returns the callback query id.
+
+        With ``wait`` (default), return once the bot has answered the query
+        (answerCallbackQuery), as a Telegram client shows a spinner until then; a bot that
+        never answers fails the test after ``timeout``."""
         target = self._chat(chat)
         bot_messages = [m for m in target.visible() if m.from_bot]
         if message_id is not None:
@@ -254,6 +260,14 @@ class User(_Talker):
             "data": data,
         }
         self.sb.push_update("callback_query", payload)
+        if wait:
+            await self.sb.wait_until(
+                lambda: query_id not in self.sb.callbacks,
+                timeout,
+                lambda: self._report(None, timeout).replace(
+                    "the condition", f"an answer to the press of {data!r} (answerCallbackQuery)", 1
+                ),
+            )
         return query_id
 
     def block(self) -> None:

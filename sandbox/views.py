@@ -106,5 +106,10 @@ class RequestRecord:
     result: Any = None
 
     def __str__(self) -> str:
-        outcome = "ok" if self.ok else f"{self.error_code} {self.description}"
+        if self.ok:
+            outcome = "ok"
+        elif self.error_code is None:
+            outcome = "(in flight)"
+        else:
+            outcome = f"{self.error_code} {self.description}"
         return f"{self.method}({self.params}) -> {outcome}"

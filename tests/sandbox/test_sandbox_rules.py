@@ -183,7 +183,7 @@ async def test_answer_callback_query_rules(
         text="Pick",
         reply_markup=inline([{"text": "A", "callback_data": "a"}]),
     )
-    query_id = await alice.press("A")
+    query_id = await alice.press("A", wait=False)  # no bot runs: the test answers
     code, body = await call("answerCallbackQuery", callback_query_id=query_id, text="x" * 201)
     assert code == 400 and "MESSAGE_TOO_LONG" in body["description"]
     code, _ = await call(

@@ -127,7 +127,7 @@ async def test_forged_callback_data(sb: Sandbox, running: list[int]) -> None:
     await alice.send("/start")
     welcome = await alice.expect("Welcome")
     await alice.press(callback_data="admin:drop_tables", message_id=welcome.message_id)
-    await alice.wait_for(lambda: alice.callback_answers)
+    # press() returned once the bot answered the query
     assert alice.callback_answers[-1].text == "Unknown action"
     assert alice.callback_answers[-1].data == "admin:drop_tables"
 
@@ -221,6 +221,17 @@ async def test_group_commands_and_channel_posts(sb: Sandbox, running: list[int])
     outsider = sb.user("Eve")
     with pytest.raises(AssertionError, match="not a member"):
         await outsider.send("hi", chat=group)
+
+
+async def test_press_fails_when_the_bot_never_answers(sb: Sandbox, call: Any) -> None:
+    alice = sb.user("Alice")
+    await alice.send("/start")
+    markup = {"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
+    await call("sendMessage", chat_id=alice.id, text="Pick", reply_markup=markup)
+    with pytest.raises(
+        AssertionError, match=r"answer to the press of 'go' \(answerCallbackQuery\)"
+    ):
+        await alice.press("Go", timeout=0.3)
 
 
 async def test_settle_times_out_without_a_poller(sb: Sandbox) -> None:
