@@ -230,25 +230,37 @@ class User(_Talker):
     ) -> str:
         """Press an inline button by its text (exact, else a unique substring) on the latest
         bot message that has it; or forge a press with ``callback_data`` (on ``message_id``,
-        default the latest bot message). Returns the callback query id.
+        default the latest bot message). Returns the callback query id. Waits up to
+        ``timeout`` for the button to appear (the bot may still be answering).
 
         With ``wait`` (default), return once the bot has answered the query
         (answerCallbackQuery), as a Telegram client shows a spinner until then; a bot that
         never answers fails the test after ``timeout``."""
-        target = self._chat(chat)
-        bot_messages = [m for m in target.visible() if m.from_bot]
-        if message_id is not None:
-            bot_messages = [m for m in bot_messages if m.message_id == message_id]
-            if not bot_messages:
-                raise AssertionError(f"no bot message {message_id} in chat {target.id}")
-        if callback_data is not None:
-            if not bot_messages:
-                raise AssertionError("no bot message to press a button on")
-            message, data = bot_messages[-1], callback_data
-        elif text is not None:
-            message, data = _find_button(bot_messages, text)
-        else:
+        if text is None and callback_data is None:
             raise TypeError("press() needs a button text or callback_data=")
+        target = self._chat(chat)
+        missing = ""
+
+        def find() -> tuple[StoredMessage, str] | None:
+            # The button may not be there yet: the bot is still answering the last action.
+            nonlocal missing
+            bot_messages = [m for m in target.visible() if m.from_bot]
+            if message_id is not None:
+                bot_messages = [m for m in bot_messages if m.message_id == message_id]
+            try:
+                if callback_data is not None:
+                    if not bot_messages:
+                        raise _NoButton(f"no bot message {message_id or ''} to press a button on")
+                    return bot_messages[-1], callback_data
+                assert text is not None
+                return _find_button(bot_messages, text)
+            except _NoButton as error:
+                missing = str(error)
+                return None
+
+        message, data = await self.sb.wait_until(
+            find, timeout, lambda: missing + "\n" + self._report(None, timeout)
+        )
         query_id = self.sb.new_query_id()
         self.sb.callbacks[query_id] = PendingQuery(query_id, self, data, message.message_id)
         self._acted(target)
@@ -371,6 +383,10 @@ class Group(_Talker):
         return message.view()
 
 
+class _NoButton(AssertionError):
+    """No such button (yet)."""
+
+
 def _find_button(messages: list[StoredMessage], text: str) -> tuple[StoredMessage, str]:
     """The newest message with an inline button of this text (exact, else unique substring)."""
 
@@ -394,4 +410,4 @@ def _find_button(messages: list[StoredMessage], text: str) -> tuple[StoredMessag
                 raise AssertionError(f"button {button['text']!r} has no callback_data: {button}")
             return message, button["callback_data"]
     seen = [[b["text"] for b in buttons(m)] for m in messages[-5:] if buttons(m)]
-    raise AssertionError(f"no inline button {text!r}; recent keyboards: {seen}")
+    raise _NoButton(f"no inline button {text!r}; recent keyboards: {seen}")

@@ -137,7 +137,7 @@ async def test_press_unknown_button_lists_what_exists(sb: Sandbox, running: list
     await alice.send("/start")
     await alice.expect("Welcome")
     with pytest.raises(AssertionError, match="no inline button 'Maybe'.*Decline"):
-        await alice.press("Maybe")
+        await alice.press("Maybe", timeout=0.3)
 
 
 async def test_contact_and_location_updates(sb: Sandbox, running: list[int]) -> None:
