@@ -60,7 +60,8 @@ wrote to the bot, like Telegram. Only parse_mode HTML is parsed (Markdown is ref
 
 from .core import DEFAULT_TOKEN, Sandbox
 from .errors import ApiError
-from .users import Group, User
+from .groups import Group
+from .users import User
 from .views import CallbackAnswer, Document, Message, RequestRecord
 
 __all__ = [

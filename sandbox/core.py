@@ -13,10 +13,11 @@ from aiohttp import web
 
 from .account import AccountMethods, scope_key
 from .errors import ApiError
+from .groups import Group
 from .messages import MessageMethods
 from .server import Injection, make_app
 from .state import Chat, StoredFile, StoredMessage, UpdateQueue
-from .users import Group, PendingQuery, User
+from .users import PendingQuery, User
 from .views import CallbackAnswer, Message, RequestRecord
 
 T = TypeVar("T")
