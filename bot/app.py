@@ -14,7 +14,7 @@ import handlers
 from bot.errors import on_error
 from bot.i18n import Catalogs
 from bot.jobs import build_scheduler
-from bot.middlewares import ActingPerson, OnceOnly
+from bot.middlewares import ActingPerson, OnceOnly, OneAtATime
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
 from handlers import menus
@@ -70,6 +70,7 @@ class Terrain:
             catalogs=self.catalogs,
             campaign=self.campaign,
         )
+        dp.update.outer_middleware(OneAtATime())
         dp.update.outer_middleware(OnceOnly(self.db, self.clock))
         dp.update.outer_middleware(
             ActingPerson(self.db, self.clock, self.catalogs, set(self.settings.admin_ids))

@@ -7,7 +7,7 @@ from handlers import common, profile, rights, roles, signup
 
 def routers() -> list[Router]:
     """In order: the first router whose filters match an update handles it."""
-    return [
+    ordered = [
         signup.router,
         rights.router,
         roles.router,
@@ -16,3 +16,8 @@ def routers() -> list[Router]:
         profile.router,
         common.fallback,
     ]
+    for router in ordered:
+        # The routers live at module level, so every Terrain built in this process (the tests
+        # build one per test) shares them; aiogram lets a router have one parent, the newest.
+        router._parent_router = None
+    return ordered

@@ -76,13 +76,19 @@ def make_settings(sandbox: Sandbox, database_url: str, **overrides: object) -> S
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+async def wait_polling(sandbox: Sandbox, timeout: float = 10) -> None:
+    await sandbox.wait_until(
+        lambda: sandbox.calls("getUpdates"), timeout, lambda: "the bot never polled"
+    )
+
+
 @pytest.fixture
 async def terrain(
     sandbox: Sandbox, database_url: str, clock: ManualClock
 ) -> AsyncIterator[Terrain]:
     app = Terrain(make_settings(sandbox, database_url), clock)
     task = asyncio.create_task(app.run(handle_signals=False))
-    await sandbox.wait_polling()
+    await wait_polling(sandbox)
     yield app
     await app.stop()
     await asyncio.wait_for(task, 10)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from sandbox import Sandbox
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, wait_polling
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +74,7 @@ async def test_run_starts_polls_and_never_logs_the_token(tmp_path: Path) -> None
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        await sandbox.wait_polling(timeout=30)
+        await wait_polling(sandbox, timeout=30)
         user = sandbox.user("Nina", language_code="fr")
         await user.send("/help")
         await user.expect("/start")
