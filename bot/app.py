@@ -14,9 +14,9 @@ import handlers
 from bot.errors import on_error
 from bot.i18n import Catalogs
 from bot.jobs import build_scheduler
-from bot.middlewares import ActingPerson, OnceOnly, OneAtATime
+from bot.middlewares import ActingPerson, OnceOnly
 from bot.settings import Settings
-from bot.storage import DatabaseStorage
+from bot.storage import DatabaseStorage, OneAtATime
 from handlers import menus
 from handlers.context import Campaign
 from models import roles
@@ -65,12 +65,12 @@ class Terrain:
     def _dispatcher(self) -> Dispatcher:
         dp = Dispatcher(
             storage=DatabaseStorage(self.db, self.clock),
+            events_isolation=OneAtATime(),
             db=self.db,
             clock=self.clock,
             catalogs=self.catalogs,
             campaign=self.campaign,
         )
-        dp.update.outer_middleware(OneAtATime())
         dp.update.outer_middleware(OnceOnly(self.db, self.clock))
         dp.update.outer_middleware(
             ActingPerson(self.db, self.clock, self.catalogs, set(self.settings.admin_ids))

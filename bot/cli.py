@@ -54,7 +54,7 @@ def db_upgrade() -> int:
 def demo(db_path: str | None) -> int:
     from bot.demo import run_demo
 
-    setup_logging(logging.WARNING)
+    setup_logging(logging.ERROR)
     return asyncio.run(run_demo(db_path, sys.stdout))
 
 

@@ -8,10 +8,13 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import func, select
+
 from bot.app import Terrain
 from bot.settings import Settings
+from models import ConsentEvent, ConversationState, Person
 from models.database import upgrade
-from sandbox import Sandbox
+from sandbox import Message, Sandbox, User
 
 DEMO_TOKEN = "123456789:DEMO-sandbox-token-not-a-real-one-xyz"
 ORGANIZER_ID = 1001
@@ -40,30 +43,68 @@ async def run_demo(db_path: str | None, out: TextIO) -> int:
     terrain = Terrain(settings)
     task = asyncio.create_task(terrain.run(handle_signals=False))
     try:
-        await sandbox.wait_polling()
+        await sandbox.wait_until(
+            lambda: sandbox.calls("getUpdates"), 10, lambda: "the bot did not start polling"
+        )
         people = await _play(sandbox)
+        held = await _what_is_held(terrain)
     finally:
         await terrain.stop()
         await task
         await sandbox.stop()
     for title, user in people:
         out.write(f"\n=== {title} ===\n")
-        for line in user.render():
-            out.write(line + "\n")
+        for message in user.transcript:
+            out.write(_render(message) + "\n")
+    out.write("\n=== What the database holds ===\n" + held + "\n")
     out.write(f"\nDatabase: {path}\n")
     return 0
 
 
-async def _play(sb: Sandbox) -> list[tuple[str, object]]:
+async def _what_is_held(terrain: Terrain) -> str:
+    async with terrain.db() as session:
+        statuses = dict(
+            (await session.execute(select(Person.status, func.count()).group_by(Person.status)))
+            .tuples()
+            .all()
+        )
+        consents = await session.scalar(select(func.count()).select_from(ConsentEvent))
+        pending = await session.scalar(select(func.count()).select_from(ConversationState))
+    return (
+        f"people: {sum(statuses.values())} "
+        f"({', '.join(f'{n} {status}' for status, n in sorted(statuses.items()))}); "
+        f"consent events: {consents}; conversations in progress: {pending} "
+        "(Léa, who refused, left nothing; Yann's row is anonymous)"
+    )
+
+
+def _render(message: Message) -> str:
+    who = "bot" if message.from_bot else "you"
+    text = message.text
+    if message.contact:
+        text = "[shares contact]"
+    if message.document:
+        text = f"[file {message.document.file_name}, {len(message.document.data)} bytes] {text}"
+    lines = [f"{who}{' (edited)' if message.edited else ''}: " + text.replace("\n", "\n     ")]
+    for row in message.buttons:
+        lines.append("     " + "  ".join(f"[{button}]" for button in row))
+    for row in message.reply_keyboard or []:
+        lines.append("     " + "  ".join(f"({button})" for button in row))
+    return "\n".join(lines)
+
+
+async def _play(sb: Sandbox) -> list[tuple[str, User]]:
     organizer = sb.user("Camille", last_name="Le Goff", username="camille", id=ORGANIZER_ID)
     await organizer.send("/start")
     await organizer.press("Coordonner")
     await organizer.press("Rejoindre")
     await organizer.expect("Quel nom")
     await organizer.send("Camille Le Goff")
+    await organizer.expect("code postal")
     await organizer.send("29200")
     await organizer.press("Samedis")
     await organizer.press("Terminé")
+    await organizer.expect("numéro")
     await organizer.send("Passer")
     await organizer.expect("Bienvenue")
     await organizer.send("/newteam Brest centre")
@@ -75,12 +116,15 @@ async def _play(sb: Sandbox) -> list[tuple[str, object]]:
     await anna.press("Coordonner")
     await anna.press("Actualités")
     await anna.press("Rejoindre")
+    await anna.expect("Quel nom")
     await anna.send("Anna")
+    await anna.expect("code postal")
     await anna.send("29200")
     await anna.press("Soirs de semaine")
     await anna.press("Samedis")
     await anna.press("Terminé")
-    await anna.send_contact(phone="+33612345678")
+    await anna.expect("numéro")
+    await anna.tap("📱 Partager mon numéro")
     await anna.expect("Bienvenue")
     await anna.send("/consent")
     await anna.expect("Vos choix")
@@ -89,11 +133,15 @@ async def _play(sb: Sandbox) -> list[tuple[str, object]]:
     await tom.send(f"/start {token}")
     await tom.press("Coordinate")
     await tom.press("Join")
+    await tom.expect("What name")
     await tom.send("Tom")
+    await tom.expect("postal code")
     await tom.send("hello")  # a word where a postal code belongs
+    await tom.expect("not a French postal code")
     await tom.send("29280")
     await tom.press("Sundays")
     await tom.press("Done")
+    await tom.expect("share your number")
     await tom.send("Skip")
     await tom.expect("Welcome")
 
@@ -106,11 +154,15 @@ async def _play(sb: Sandbox) -> list[tuple[str, object]]:
     await yann.send("/start")
     await yann.press("Coordonner")
     await yann.press("Rejoindre")
+    await yann.expect("Quel nom")
     await yann.send("Yann")
+    await yann.expect("code postal")
     await yann.send("29200")
     await yann.press("Dimanches")
     await yann.press("Terminé")
+    await yann.expect("numéro")
     await yann.send("Passer")
+    await yann.expect("Bienvenue")
     await yann.send("/forget")
     await yann.press("Oui, tout effacer")
     await yann.expect("effacées")

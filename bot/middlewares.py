@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -23,29 +22,6 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 # How stale `last_seen_at` may get before an update refreshes it: retention counts in days,
 # so one write an hour is plenty.
 SEEN_RESOLUTION = timedelta(hours=1)
-
-
-class OneAtATime(BaseMiddleware):
-    """Handles one person's updates in the order they came: two quick taps on a sign-up
-    button must not race each other. Other people's updates still run concurrently."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
-        if user is None:
-            return await handler(event, data)
-        lock = self._locks.setdefault(user.id, asyncio.Lock())
-        self._waiting[user.id] = self._waiting.get(user.id, 0) + 1
-        try:
-            async with lock:
-                return await handler(event, data)
-        finally:
-            self._waiting[user.id] -= 1
-            if not self._waiting[user.id]:
-                del self._waiting[user.id], self._locks[user.id]
 
 
 class OnceOnly(BaseMiddleware):

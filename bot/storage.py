@@ -3,11 +3,13 @@ and an erasure can find and delete it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
 
 from models.clock import Clock
 from models.database import Database
@@ -58,3 +60,29 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         pass
+
+
+class OneAtATime(BaseEventIsolation):
+    """One person's updates in one chat are handled in the order they came, state read after
+    the previous one is done: two quick taps or messages must not race. Everyone else's
+    updates still run concurrently. Unlike aiogram's SimpleEventIsolation, idle locks go."""
+
+    def __init__(self) -> None:
+        self._locks: dict[StorageKey, asyncio.Lock] = {}
+        self._users: dict[StorageKey, int] = {}
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+    async def close(self) -> None:
+        self._locks.clear()
+        self._users.clear()

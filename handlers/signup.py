@@ -7,7 +7,8 @@ from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, User
 
-from handlers.context import Campaign, Translate, esc
+from handlers import menus
+from handlers.context import Campaign, Catalogs, Translate, esc
 from handlers.keyboards import SignupChoice, signup_keyboard
 from handlers.profile import ask_name
 from handlers.states import Signup
@@ -41,7 +42,15 @@ async def start(
     campaign: Campaign,
     db: Database,
     clock: Clock,
+    bot: Bot,
+    is_admin: bool,
+    catalogs: Catalogs,
 ) -> None:
+    if is_admin and message.from_user is not None:
+        # Telegram refuses a menu for a chat that never wrote to the bot: now it has.
+        await menus.install_for_chat(
+            bot, catalogs, campaign.default_locale, message.from_user.id, menus.ADMIN
+        )
     link = await _resolve_link(db, command.args)
     if command.args and link is None:
         await message.answer(t("start.bad_link"))
