@@ -16,7 +16,8 @@ from models import ConsentEvent, ConversationState, Person
 from models.database import upgrade
 from sandbox import Message, Sandbox, User
 
-DEMO_TOKEN = "123456789:DEMO-sandbox-token-not-a-real-one-xyz"
+# Not a secret: the sandbox accepts any well-formed token, and this one exists only there.
+DEMO_TOKEN = "123456789:DEMO-sandbox-token-not-a-real-one-xyz"  # noqa: S105
 ORGANIZER_ID = 1001
 
 

@@ -76,7 +76,7 @@ def make_settings(sandbox: Sandbox, database_url: str, **overrides: object) -> S
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
-async def wait_polling(sandbox: Sandbox, timeout: float = 10) -> None:
+async def wait_polling(sandbox: Sandbox, timeout: float = 10) -> None:  # noqa: ASYNC109
     await sandbox.wait_until(
         lambda: sandbox.calls("getUpdates"), timeout, lambda: "the bot never polled"
     )

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from bot.app import Terrain
 from models import metadata
 from models.people import Person
-from sandbox import Sandbox
 
 
 async def sign_up(
