@@ -9,6 +9,7 @@ import logging
 import sys
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import setup_logging
 from bot.settings import Settings, token_problem
@@ -37,9 +38,16 @@ def run() -> int:
     setup_logging(logging.INFO, token)
     upgrade(settings.database_url)
 
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.app import Terrain
 
-    asyncio.run(Terrain(settings).run())
+    try:
+        asyncio.run(Terrain(settings).run())
+    except TelegramUnauthorizedError:
+        return fail("Telegram refused TERRAIN_BOT_TOKEN (401): check it with @BotFather.")
+    except TelegramNetworkError:
+        return fail(f"cannot reach the Bot API at {settings.telegram_api_url}.")
     return 0
 
 
@@ -84,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"bad setting: {problems}")
     except DatabaseUrlError as error:
         return fail(str(error))
+    except (OSError, SQLAlchemyError) as error:
+        # Connection refused, unknown host, missing database: say so in one line, no trace.
+        return fail(f"cannot use the database ({type(error).__name__}): check TERRAIN_DATABASE_URL")
     except KeyboardInterrupt:
         return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from handlers.context import Campaign, Catalogs, Translate, esc, rank_of
 from handlers.keyboards import LanguageChoice, language_keyboard, signup_keyboard
@@ -64,6 +64,14 @@ async def language_chosen(
         choices = (await state.get_data())["choices"]
         await query.message.answer(notice_text(t, campaign))
         await query.message.answer(t("signup.choose"), reply_markup=signup_keyboard(t, choices))
+
+
+@router.my_chat_member(F.chat.type == "private")
+async def blocked_or_back(event: ChatMemberUpdated, db: Database) -> None:
+    """Telegram says when someone blocks the bot: stop writing to them until they are back."""
+    if event.new_chat_member.status == "kicked":
+        await volunteers.mark_unreachable(db, event.from_user.id)
+    # Unblocking is noticed with their next message, which marks them reachable again.
 
 
 @fallback.message(F.chat.type == "private")

@@ -37,7 +37,6 @@ async def start(
     command: CommandObject,
     state: FSMContext,
     t: Translate,
-    locale: str,
     person: Person | None,
     campaign: Campaign,
     db: Database,
@@ -59,7 +58,7 @@ async def start(
         return
     choices = {p.value: False for p in Purpose}
     await state.set_state(Signup.deciding)
-    await state.set_data({"choices": choices, "locale": locale, **(link or {})})
+    await state.set_data({"choices": choices, **(link or {})})
     await message.answer(notice_text(t, campaign))
     await message.answer(t("signup.choose"), reply_markup=signup_keyboard(t, choices))
 

@@ -86,3 +86,33 @@ async def test_run_starts_polls_and_never_logs_the_token(tmp_path: Path) -> None
     assert "running as @terrain_test_bot" in log
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert (tmp_path / "run.db").exists()
+
+
+async def test_a_token_telegram_refuses_gets_one_line(tmp_path: Path) -> None:
+    sandbox = Sandbox(token=TOKEN, bot_username="terrain_test_bot")
+    await sandbox.start()
+    other = "987654321:ANOTHER-token-abcdefghijklmnopqrstuvw"
+    try:
+        result = await asyncio.to_thread(
+            terrain,
+            "run",
+            TERRAIN_BOT_TOKEN=other,
+            TERRAIN_TELEGRAM_API_URL=sandbox.base_url,
+            TERRAIN_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/t.db",
+        )
+    finally:
+        await sandbox.stop()
+    assert result.returncode == 2
+    assert "401" in result.stderr and other not in result.stderr + result.stdout
+
+
+def test_unreachable_database_gets_one_line() -> None:
+    result = terrain(
+        "run",
+        TERRAIN_BOT_TOKEN=TOKEN,
+        TERRAIN_DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:9/none",
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "terrain: cannot use the database (ConnectionRefusedError): check TERRAIN_DATABASE_URL"
+    ]

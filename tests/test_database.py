@@ -1,0 +1,55 @@
+"""The embedded database is set up for a bot: WAL, foreign keys enforced, a busy timeout."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from models.database import SQLITE_BUSY_TIMEOUT_MS, create_engine, upgrade
+
+
+async def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.scalar(text("PRAGMA journal_mode"))) == "wal"
+            assert (await connection.scalar(text("PRAGMA foreign_keys"))) == 1
+            assert (await connection.scalar(text("PRAGMA busy_timeout"))) == SQLITE_BUSY_TIMEOUT_MS
+            with pytest.raises(IntegrityError):
+                await connection.execute(
+                    text(
+                        "INSERT INTO consent_events (person_id, purpose, granted, notice_version,"
+                        " text_hash, channel, at) VALUES (12345, 'news', 1, 'v', 'h', 'c',"
+                        " '2026-01-01 00:00:00')"
+                    )
+                )
+    finally:
+        await engine.dispose()
+
+
+def test_migrations_run_twice_without_harm(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    upgrade(url)
+    upgrade(url)
+
+
+async def test_every_model_change_has_its_migration(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from models import metadata
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            diff = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert diff == []
