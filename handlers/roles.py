@@ -60,8 +60,20 @@ async def change_role(
     if target is None or target.telegram_id is None:
         await message.answer(t("roles.unknown_person", who=esc(words[0][:64])))
         return
+    team_id = target.team_id
+    if role is Role.TEAM_LEAD:
+        # A lead leads a team: the one named after the role, else the one they joined.
+        if team_name := " ".join(words[2:]):
+            team = await roles.team_by_name(db, team_name)
+            if team is None:
+                await message.answer(t("team.unknown", name=esc(team_name[:64])))
+                return
+            team_id = team.id
+        if team_id is None:
+            await message.answer(t("roles.lead_needs_team"))
+            return
     actor_id = person.id if person else None
-    await roles.set_role(db, actor_id, target.id, role, clock.now())
+    await roles.set_role(db, actor_id, target.id, role, clock.now(), team_id=team_id)
     names = menus.ADMIN if target.telegram_id in campaign.admin_ids else MENUS[role]
     await menus.install_for_chat(bot, catalogs, campaign.default_locale, target.telegram_id, names)
     await message.answer(

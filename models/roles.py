@@ -28,12 +28,20 @@ async def find_person(db: Database, who: str) -> Person | None:
 
 
 async def set_role(
-    db: Database, actor_id: int | None, person_id: int, role: Role, now: datetime
+    db: Database,
+    actor_id: int | None,
+    person_id: int,
+    role: Role,
+    now: datetime,
+    *,
+    team_id: int | None = None,
 ) -> None:
     async with db.begin() as session:
         person = await session.get_one(Person, person_id)
         previous = person.role
         person.role = role.value
+        if team_id is not None:
+            person.team_id = team_id
         session.add(
             AuditEvent(
                 action="role.changed",
@@ -56,6 +64,11 @@ async def organizer_ids(db: Database) -> list[int]:
             )
         )
         return [row for row in rows if row is not None]
+
+
+async def team_by_name(db: Database, name: str) -> Team | None:
+    async with db() as session:
+        return await session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
 
 
 async def create_team(db: Database, name: str, actor_id: int | None, now: datetime) -> Team:
