@@ -94,39 +94,45 @@ def _render(message: Message) -> str:
     return "\n".join(lines)
 
 
+async def _sign_up(
+    user: User,
+    name: str,
+    slots: tuple[str, ...],
+    *,
+    start: str = "/start",
+    news: bool = False,
+    share_phone: bool = False,
+) -> None:
+    """The French sign-up, as a volunteer taps through it."""
+    await user.send(start)
+    await user.press("Coordonner")
+    if news:
+        await user.press("Actualités")
+    await user.press("Rejoindre")
+    await user.expect("Quel nom")
+    await user.send(name)
+    await user.expect("code postal")
+    await user.send("29200")
+    for slot in slots:
+        await user.press(slot)
+    await user.press("Terminé")
+    await user.expect("numéro")
+    if share_phone:
+        await user.tap("📱 Partager mon numéro")
+    else:
+        await user.send("Passer")
+    await user.expect("Bienvenue")
+
+
 async def _play(sb: Sandbox) -> list[tuple[str, User]]:
     organizer = sb.user("Camille", last_name="Le Goff", username="camille", id=ORGANIZER_ID)
-    await organizer.send("/start")
-    await organizer.press("Coordonner")
-    await organizer.press("Rejoindre")
-    await organizer.expect("Quel nom")
-    await organizer.send("Camille Le Goff")
-    await organizer.expect("code postal")
-    await organizer.send("29200")
-    await organizer.press("Samedis")
-    await organizer.press("Terminé")
-    await organizer.expect("numéro")
-    await organizer.send("Passer")
-    await organizer.expect("Bienvenue")
+    await _sign_up(organizer, "Camille Le Goff", ("Samedis",))
     await organizer.send("/newteam Brest centre")
     invite = await organizer.expect("t.me/")
     token = invite.text.split("start=")[1].split()[0]
 
     anna = sb.user("Anna", last_name="Kerouac", username="anna_k", language_code="fr")
-    await anna.send("/start")
-    await anna.press("Coordonner")
-    await anna.press("Actualités")
-    await anna.press("Rejoindre")
-    await anna.expect("Quel nom")
-    await anna.send("Anna")
-    await anna.expect("code postal")
-    await anna.send("29200")
-    await anna.press("Soirs de semaine")
-    await anna.press("Samedis")
-    await anna.press("Terminé")
-    await anna.expect("numéro")
-    await anna.tap("📱 Partager mon numéro")
-    await anna.expect("Bienvenue")
+    await _sign_up(anna, "Anna", ("Soirs de semaine", "Samedis"), news=True, share_phone=True)
     await anna.send("/consent")
     await anna.expect("Vos choix")
 
@@ -152,18 +158,7 @@ async def _play(sb: Sandbox) -> list[tuple[str, User]]:
     await lea.expect("Rien vous concernant")
 
     yann = sb.user("Yann", last_name="Morvan", username="yannm", language_code="fr")
-    await yann.send("/start")
-    await yann.press("Coordonner")
-    await yann.press("Rejoindre")
-    await yann.expect("Quel nom")
-    await yann.send("Yann")
-    await yann.expect("code postal")
-    await yann.send("29200")
-    await yann.press("Dimanches")
-    await yann.press("Terminé")
-    await yann.expect("numéro")
-    await yann.send("Passer")
-    await yann.expect("Bienvenue")
+    await _sign_up(yann, "Yann", ("Dimanches",))
     await yann.send("/forget")
     await yann.press("Oui, tout effacer")
     await yann.expect("effacées")

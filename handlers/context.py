@@ -66,3 +66,10 @@ class AtLeast(Filter):
         self, event: TelegramObject, person: Person | None = None, is_admin: bool = False
     ) -> bool:
         return rank_of(person, is_admin) >= self.needed
+
+
+class Joined(Filter):
+    """Passes for someone who has consented (a Person exists), whatever their role."""
+
+    async def __call__(self, event: TelegramObject, person: Person | None = None) -> bool:
+        return person is not None

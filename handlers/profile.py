@@ -7,7 +7,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
-from handlers.context import Translate, esc
+from handlers.context import Joined, Translate, esc
 from handlers.keyboards import (
     SlotChoice,
     availability_keyboard,
@@ -21,8 +21,10 @@ from models.people import Availability, Person
 from models.validation import NAME_MAX, Invalid, clean_name, clean_phone, clean_postal_code
 
 router = Router(name="profile")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+# Someone erased mid-conversation is no longer Joined: their messages fall through to the
+# fallback, which invites them to /start again.
+router.message.filter(F.chat.type == "private", Joined())
+router.callback_query.filter(F.message.chat.type == "private", Joined())
 
 
 async def ask_name(message: Message, state: FSMContext, t: Translate, current: str) -> None:
@@ -34,12 +36,8 @@ async def ask_name(message: Message, state: FSMContext, t: Translate, current: s
 
 @router.message(Profile.name, F.text, ~F.text.startswith("/"))
 async def got_name(
-    message: Message, state: FSMContext, t: Translate, person: Person | None, db: Database
+    message: Message, state: FSMContext, t: Translate, person: Person, db: Database
 ) -> None:
-    if person is None:
-        await state.clear()
-        await message.answer(t("start.please"), reply_markup=ReplyKeyboardRemove())
-        return
     try:
         name = clean_name(message.text or "")
     except Invalid as problem:
@@ -54,12 +52,8 @@ async def got_name(
 
 @router.message(Profile.postal_code, F.text, ~F.text.startswith("/"))
 async def got_postal_code(
-    message: Message, state: FSMContext, t: Translate, person: Person | None, db: Database
+    message: Message, state: FSMContext, t: Translate, person: Person, db: Database
 ) -> None:
-    if person is None:
-        await state.clear()
-        await message.answer(t("start.please"), reply_markup=ReplyKeyboardRemove())
-        return
     try:
         code = clean_postal_code(message.text or "")
     except Invalid:
@@ -77,7 +71,7 @@ async def got_slot(
     callback_data: SlotChoice,
     state: FSMContext,
     t: Translate,
-    person: Person | None,
+    person: Person,
     db: Database,
 ) -> None:
     slots: list[str] = (await state.get_data()).get("slots", [])
@@ -85,8 +79,7 @@ async def got_slot(
         if not slots:
             await query.answer(t("profile.availability_none"), show_alert=True)
             return
-        if person is not None:
-            await volunteers.update_profile(db, person.id, availability=slots)
+        await volunteers.update_profile(db, person.id, availability=slots)
         await state.set_state(Profile.phone)
         await query.answer()
         if isinstance(query.message, Message):
@@ -108,7 +101,7 @@ async def got_slot(
 
 @router.message(Profile.phone, F.contact)
 async def got_contact(
-    message: Message, state: FSMContext, t: Translate, person: Person | None, db: Database
+    message: Message, state: FSMContext, t: Translate, person: Person, db: Database
 ) -> None:
     contact = message.contact
     if contact is None or message.from_user is None or contact.user_id != message.from_user.id:
@@ -119,8 +112,7 @@ async def got_contact(
     except Invalid:
         await message.answer(t("profile.phone_invalid"), reply_markup=contact_keyboard(t))
         return
-    if person is not None:
-        await volunteers.update_profile(db, person.id, phone=phone)
+    await volunteers.update_profile(db, person.id, phone=phone)
     await _finish(message, state, t)
 
 
