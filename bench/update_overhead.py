@@ -1,0 +1,96 @@
+"""What Terrain's durability costs per update: the same /help traffic answered by a bare
+aiogram dispatcher (memory state, no middlewares) and by Terrain (once-only update ids in the
+database, the acting person loaded fresh, state in the database), both against the sandbox.
+
+    uv run python bench/update_overhead.py [--users 20] [--messages 10]
+
+Prints updates per second for each and the ratio; no pass/fail."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.app import Terrain
+from bot.settings import Settings
+from models.database import upgrade
+from sandbox import Sandbox
+
+TOKEN = "123456789:BENCH-token-abcdefghijklmnopqrstuvwxyz"
+
+
+async def drive(sb: Sandbox, users: int, messages: int) -> float:
+    people = [sb.user(f"User{i}", language_code="fr") for i in range(users)]
+    started = time.perf_counter()
+    for _ in range(messages):
+        await asyncio.gather(*(person.send("/help") for person in people))
+    await sb.wait_until(
+        lambda: all(len(p.texts()) >= messages for p in people), 120, lambda: "replies missing"
+    )
+    return users * messages / (time.perf_counter() - started)
+
+
+async def polling(sb: Sandbox) -> None:
+    await sb.wait_until(lambda: sb.calls("getUpdates"), 10, lambda: "not polling")
+
+
+async def bare(users: int, messages: int) -> float:
+    async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
+        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sb.base_url)))
+        dp = Dispatcher()
+
+        @dp.message(Command("help"))
+        async def help_(message: Message) -> None:
+            await message.answer("help")
+
+        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
+        await polling(sb)
+        rate = await drive(sb, users, messages)
+        await dp.stop_polling()
+        await task
+        return rate
+
+
+async def terrain(users: int, messages: int) -> float:
+    folder = Path(tempfile.mkdtemp(prefix="terrain-bench-"))
+    url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+    await asyncio.to_thread(upgrade, url)
+    async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token=TOKEN,
+            database_url=url,
+            telegram_api_url=sb.base_url,
+        )
+        app = Terrain(settings)
+        task = asyncio.create_task(app.run(handle_signals=False))
+        await polling(sb)
+        rate = await drive(sb, users, messages)
+        await app.stop()
+        await task
+        return rate
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=10)
+    args = parser.parse_args()
+    base = await bare(args.users, args.messages)
+    ours = await terrain(args.users, args.messages)
+    print(f"bare aiogram : {base:8.1f} updates/s")
+    print(f"terrain      : {ours:8.1f} updates/s")
+    print(f"ratio        : {ours / base:8.2f} (terrain / bare; 1.00 = no overhead)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
