@@ -33,6 +33,12 @@ async def on_error(event: ErrorEvent, bot: Bot, db: Database, **data: Any) -> bo
     # Only where it failed, never the message: exception texts can quote what people typed.
     where = "".join(traceback.format_tb(error.__traceback__)[-3:])
     log.error("update %s failed with %s\n%s", event.update.update_id, type(error).__name__, where)
+    if (query := event.update.callback_query) is not None:
+        # Stop the button's spinner; fails harmlessly if the handler answered before failing.
+        try:
+            await bot.answer_callback_query(query.id)
+        except TelegramAPIError:
+            log.info("update %s: callback query already answered", event.update.update_id)
     t: Translate | None = data.get("t")
     if chat is not None and t is not None:
         try:

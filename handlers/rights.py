@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from handlers.context import Campaign, Translate
+from handlers import menus
+from handlers.context import Campaign, Catalogs, Translate
 from handlers.keyboards import ConsentChange, ForgetChoice, consent_keyboard, forget_keyboard
 from handlers.signup import notice_text
 from handlers.states import Rights
@@ -17,7 +18,7 @@ from models import rights, volunteers
 from models.clock import Clock
 from models.consent import NoticeProof
 from models.database import Database
-from models.people import Person, Purpose, Status
+from models.people import Person, Purpose, Role, Status
 
 router = Router(name="rights")
 router.message.filter(F.chat.type == "private")
@@ -114,12 +115,20 @@ async def forget_answer(
     state: FSMContext,
     t: Translate,
     person: Person | None,
+    bot: Bot,
+    catalogs: Catalogs,
+    campaign: Campaign,
     db: Database,
     clock: Clock,
 ) -> None:
     await state.clear()
     if callback_data.confirm and person is not None:
         await rights.forget(db, person.id, clock.now())
+        if person.role != Role.VOLUNTEER and query.from_user.id not in campaign.admin_ids:
+            # Their chat's menu still shows the role they had: back to everyone's menu.
+            await menus.install_for_chat(
+                bot, catalogs, campaign.default_locale, query.from_user.id, menus.VOLUNTEER
+            )
         text = t("forget.done")
     else:
         text = t("forget.cancelled")
