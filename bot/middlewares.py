@@ -16,6 +16,7 @@ from models import volunteers
 from models.bookkeeping import claim_update
 from models.clock import Clock
 from models.database import Database
+from models.people import Person
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -57,7 +58,9 @@ class ActingPerson(BaseMiddleware):
         if user is not None:
             person = await volunteers.person_by_telegram_id(self.db, user.id)
             if person is not None:
-                await self._refresh(person.id, person, user)
+                # A block (my_chat_member) is Telegram speaking, not the person: not contact.
+                if not (isinstance(event, Update) and event.my_chat_member):
+                    await self._refresh(person.id, person, user)
                 chosen_locale = person.locale
             elif (state := data.get("state")) is not None and isinstance(state, FSMContext):
                 chosen_locale = (await state.get_data()).get("locale")
@@ -70,7 +73,7 @@ class ActingPerson(BaseMiddleware):
         )
         return await handler(event, data)
 
-    async def _refresh(self, person_id: int, person: Any, user: User) -> None:
+    async def _refresh(self, person_id: int, person: Person, user: User) -> None:
         now = self.clock.now()
         if (
             now - person.last_seen_at >= SEEN_RESOLUTION

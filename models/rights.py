@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from models.consent import NOTICE_VERSION
 from models.database import Database
-from models.people import AuditEvent, ConsentEvent, Person, Status
+from models.people import AuditEvent, ConsentEvent, Person, Role, Status
 from models.volunteers import drop_conversation
 
 
@@ -78,6 +78,9 @@ async def forget(db: Database, person_id: int, now: datetime, *, reason: str = "
         person.referral_code = None
         person.locale = None
         person.team_id = None
+        person.referred_by_id = None
+        person.role = Role.VOLUNTEER.value
+        person.last_seen_at = now
         person.status = Status.ERASED
         person.reachable = False
         person.erased_at = now

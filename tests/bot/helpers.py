@@ -55,5 +55,3 @@ async def all_rows(app: Terrain) -> dict[str, list[dict[str, Any]]]:
             result = await session.execute(select(table))
             found[table.name] = [dict(row._mapping) for row in result]
     return found
-
-

@@ -3,10 +3,12 @@ the bot, Telegram refusing a message, group chats, other languages, HTML in name
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.app import Terrain
 from bot.i18n import load_catalog
+from models.clock import ManualClock
 from sandbox import Sandbox
 from tests.bot.helpers import all_rows, person_of, sign_up
 from tests.conftest import ADMIN_ID
@@ -204,3 +206,17 @@ async def test_html_in_names_is_shown_as_typed(sandbox: Sandbox, terrain: Terrai
     await admin.expect("Une équipe nommée <Quimper> & CO existe déjà.")
     assert (await person_of(terrain, tricky.id)).display_name == "<b>&"
     # The autouse check (tests/bot/conftest.py) also asserts no message was refused with 400.
+
+
+async def test_blocking_is_noticed_at_once_and_is_not_contact(
+    sandbox: Sandbox, terrain: Terrain, clock: ManualClock
+) -> None:
+    anna = sandbox.user("Anna", language_code="fr")
+    await sign_up(anna)
+    joined = (await person_of(terrain, anna.id)).last_seen_at
+    clock.advance(timedelta(days=30))
+    anna.block()  # Telegram tells the bot with a my_chat_member update; nothing to answer
+    await sandbox.settle()
+    person = await person_of(terrain, anna.id)
+    assert person.reachable is False
+    assert person.last_seen_at == joined  # retention still counts from her last real contact

@@ -29,7 +29,9 @@ async def test_accept_everything(sandbox: Sandbox, terrain: Terrain) -> None:
     person = await person_of(terrain, anna.id)
     assert person is not None
     assert (person.display_name, person.postal_code, person.phone) == (
-        "Anna K", "29200", "+33612345678"
+        "Anna K",
+        "29200",
+        "+33612345678",
     )
     assert person.availability == ["saturdays"]
     assert person.username == "anna_k"
