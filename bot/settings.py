@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=1095, ge=1)
     telegram_api_url: str = TELEGRAM_API_URL
 
+    # Reminders around a mission, in hours.
+    confirm_hours_before: float = Field(default=24, gt=0)
+    remind_hours_before: float = Field(default=2, gt=0)
+    debrief_hours_after: float = Field(default=1, ge=0)
+    # Telegram's flood limits (Bot FAQ): the outbox sender stays under them.
+    per_chat_interval_s: float = Field(default=1.0, ge=0)
+    global_per_second: float = Field(default=30, gt=0)
+    group_per_minute: float = Field(default=20, gt=0)
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

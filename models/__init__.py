@@ -1,17 +1,25 @@
 """The data and the rules over it. Imports nothing from aiogram, handlers, reports or bot."""
 
 from models.base import Base
+from models.missions import Assignment, Mission
+from models.outbox import Broadcast, OutboxMessage
 from models.people import AuditEvent, ConsentEvent, Person, Team
 from models.runtime import ConversationState, ProcessedUpdate
+from models.zones import Zone
 
 metadata = Base.metadata
 
 __all__ = [
+    "Assignment",
     "AuditEvent",
+    "Broadcast",
     "ConsentEvent",
     "ConversationState",
+    "Mission",
+    "OutboxMessage",
     "Person",
     "ProcessedUpdate",
     "Team",
+    "Zone",
     "metadata",
 ]

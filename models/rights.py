@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from models import queue
 from models.consent import NOTICE_VERSION
 from models.database import Database
 from models.people import AuditEvent, ConsentEvent, Person, Role, Status
@@ -69,6 +70,7 @@ async def forget(db: Database, person_id: int, now: datetime, *, reason: str = "
         person = await session.get_one(Person, person_id)
         if person.telegram_id is not None:
             await drop_conversation(session, person.telegram_id)
+        await queue.erase_for_person(session, person_id)
         person.telegram_id = None
         person.username = None
         person.display_name = None

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import queue
 from models.consent import NoticeProof, consent_event, consents_of
 from models.database import Database
 from models.people import AuditEvent, Person, Purpose, Status, Team
@@ -134,6 +135,8 @@ async def set_status(db: Database, person_id: int, status: Status, now: datetime
         if person.status == status:
             return
         person.status = status
+        if status != Status.ACTIVE:
+            await queue.drop_for_person(session, person_id)
         session.add(AuditEvent(action=f"person.{status.value}", subject_id=person_id, at=now))
 
 
