@@ -85,8 +85,10 @@ class Terrain:
         admins = set(self.settings.admin_ids)
         for chat_id in admins:
             await menus.install_for_chat(self.bot, self.catalogs, default, chat_id, menus.ADMIN)
-        for chat_id in set(await roles.organizer_ids(self.db)) - admins:
-            await menus.install_for_chat(self.bot, self.catalogs, default, chat_id, menus.ORGANIZER)
+        for chat_id, role in await roles.staff(self.db):
+            if chat_id not in admins:
+                names = menus.BY_ROLE[role]
+                await menus.install_for_chat(self.bot, self.catalogs, default, chat_id, names)
 
     async def run(self, *, handle_signals: bool = True) -> None:
         """Long polling until stopped (a signal, or `stop()`)."""

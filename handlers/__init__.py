@@ -2,7 +2,18 @@
 
 from aiogram import Router
 
-from handlers import common, profile, rights, roles, signup
+from handlers import (
+    assign,
+    broadcast,
+    common,
+    missions,
+    profile,
+    rights,
+    roles,
+    signup,
+    volunteer_missions,
+    zones,
+)
 
 
 def routers() -> list[Router]:
@@ -11,6 +22,11 @@ def routers() -> list[Router]:
         signup.router,
         rights.router,
         roles.router,
+        zones.router,
+        missions.router,
+        assign.router,
+        volunteer_missions.router,
+        broadcast.router,
         common.router,
         signup.replies,
         profile.router,

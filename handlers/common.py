@@ -25,6 +25,8 @@ async def help_(
 ) -> None:
     parts = [t("help.volunteer", campaign=esc(campaign.name))]
     rank = rank_of(person, is_admin)
+    if rank >= Role.TEAM_LEAD.rank:
+        parts.append(t("help.lead"))
     if rank >= Role.ORGANIZER.rank:
         parts.append(t("help.organizer"))
     if is_admin:

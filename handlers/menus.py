@@ -10,12 +10,27 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from handlers.context import Catalogs
+from models.people import Role
 
 log = logging.getLogger(__name__)
 
-VOLUNTEER = ("start", "help", "invite", "mydata", "consent", "language", "stop", "forget")
-ORGANIZER = (*VOLUNTEER, "newteam")
+VOLUNTEER = (
+    "start",
+    "help",
+    "missions",
+    "mymissions",
+    "invite",
+    "mydata",
+    "consent",
+    "language",
+    "stop",
+    "forget",
+)
+# Team leads and organizers run missions; organizers also shape the campaign (teams).
+TEAM_LEAD = (*VOLUNTEER, "newmission", "mission", "assign", "zones", "broadcast")
+ORGANIZER = (*TEAM_LEAD, "newteam")
 ADMIN = (*ORGANIZER, "promote", "demote")
+BY_ROLE = {Role.VOLUNTEER: VOLUNTEER, Role.TEAM_LEAD: TEAM_LEAD, Role.ORGANIZER: ORGANIZER}
 
 
 def _commands(catalogs: Catalogs, locale: str, names: tuple[str, ...]) -> list[BotCommand]:

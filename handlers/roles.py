@@ -29,11 +29,6 @@ ROLE_WORDS = {
     "benevole": Role.VOLUNTEER,
     "bénévole": Role.VOLUNTEER,
 }
-MENUS = {
-    Role.VOLUNTEER: menus.VOLUNTEER,
-    Role.TEAM_LEAD: menus.VOLUNTEER,
-    Role.ORGANIZER: menus.ORGANIZER,
-}
 
 
 @router.message(Command("promote", "demote"), AtLeast(None))
@@ -74,7 +69,7 @@ async def change_role(
             return
     actor_id = person.id if person else None
     await roles.set_role(db, actor_id, target.id, role, clock.now(), team_id=team_id)
-    names = menus.ADMIN if target.telegram_id in campaign.admin_ids else MENUS[role]
+    names = menus.ADMIN if target.telegram_id in campaign.admin_ids else menus.BY_ROLE[role]
     await menus.install_for_chat(bot, catalogs, campaign.default_locale, target.telegram_id, names)
     await message.answer(
         t("roles.changed", name=esc(target.display_name), role=t(f"role.{role.value}"))

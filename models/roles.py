@@ -53,17 +53,17 @@ async def set_role(
         )
 
 
-async def organizer_ids(db: Database) -> list[int]:
-    """Telegram ids of everyone whose role goes beyond volunteering, for their command menus."""
+async def staff(db: Database) -> list[tuple[int, Role]]:
+    """(Telegram id, role) of everyone whose role goes beyond volunteering: their menus."""
     async with db() as session:
-        rows = await session.scalars(
-            select(Person.telegram_id).where(
+        rows = await session.execute(
+            select(Person.telegram_id, Person.role).where(
                 Person.role != Role.VOLUNTEER.value,
                 Person.status != Status.ERASED,
                 Person.telegram_id.is_not(None),
             )
         )
-        return [row for row in rows if row is not None]
+        return [(telegram_id, Role(role)) for telegram_id, role in rows if telegram_id]
 
 
 async def team_by_name(db: Database, name: str) -> Team | None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bot.app import Terrain
 from bot.i18n import load_catalog
+from handlers import menus
 from models.people import AuditEvent, Team
 from sandbox import Sandbox, User
 from tests.bot.helpers import person_of, sign_up
@@ -14,9 +15,9 @@ from tests.conftest import ADMIN_ID
 
 FR, EN = load_catalog("fr"), load_catalog("en")
 REFUSED = FR["roles.refused"]
-VOLUNTEER = ["start", "help", "invite", "mydata", "consent", "language", "stop", "forget"]
-ORGANIZER = [*VOLUNTEER, "newteam"]
-ADMIN = [*ORGANIZER, "promote", "demote"]
+# Which commands each role has is the menus module's decision; these tests check that each
+# chat gets the right one, in each language.
+VOLUNTEER, ORGANIZER, ADMIN = list(menus.VOLUNTEER), list(menus.ORGANIZER), list(menus.ADMIN)
 
 
 def menu_of(catalog: dict[str, str], names: list[str]) -> list[dict[str, str]]:

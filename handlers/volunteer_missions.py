@@ -1,0 +1,5 @@
+"""(being written)"""
+
+from aiogram import Router
+
+router = Router(name="volunteer_missions")
