@@ -1,5 +1,5 @@
-"""`terrain run`, `terrain db upgrade`, `terrain demo`. The command line is the one place
-that writes to the terminal; everything else logs."""
+"""`terrain run`, `terrain db upgrade`, `terrain demo`, `terrain zones import FILE`. The command
+line is the one place that writes to the terminal; everything else logs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,6 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.logs import setup_logging
 from bot.settings import Settings, token_problem
 from models.database import DatabaseUrlError, parse_database_url, upgrade
+
+if TYPE_CHECKING:
+    from models.zone_import import ImportSummary
 
 USAGE_ERROR = 2
 
@@ -59,6 +66,56 @@ def db_upgrade() -> int:
     return 0
 
 
+def zones_import(file: str) -> int:
+    """Check the whole file first (no database needed), then migrate and load it."""
+    from models.database import create_database, create_engine
+    from models.zone_import import ZoneFileError, import_zones, read_zone_file
+
+    settings = load_settings()
+    setup_logging(logging.WARNING)
+    path = Path(file)
+    if not path.is_file():
+        return fail(f"no such file: {file}")
+    started = time.perf_counter()
+
+    async def load() -> ImportSummary:
+        engine = create_engine(settings.database_url)
+        try:
+            return await import_zones(create_database(engine), zone_file)
+        finally:
+            await engine.dispose()
+
+    try:
+        try:
+            zone_file = read_zone_file(path)
+        except OSError as error:
+            return fail(f"cannot read {file}: {error.strerror or type(error).__name__}")
+        upgrade(settings.database_url)
+        summary = asyncio.run(load())
+    except ZoneFileError as error:
+        sys.stderr.write(f"terrain: {file}: nothing loaded, the file has problems:\n")
+        for problem in error.problems:
+            sys.stderr.write(f"  {problem}\n")
+        if error.truncated:
+            sys.stderr.write("  (more problems not shown: fix these first)\n")
+        return USAGE_ERROR
+    sys.stdout.write(describe_import(file, summary, time.perf_counter() - started))
+    return 0
+
+
+def describe_import(file: str, summary: ImportSummary, seconds: float) -> str:
+    def counts(counter: Counter[str]) -> str:
+        return ", ".join(f"{n} {kind}" for kind, n in sorted(counter.items())) or "none"
+
+    what = "Ministry results file" if summary.format == "ministry" else "zone list"
+    return (
+        f"{file}: {what}, {summary.source_rows} rows ({summary.encoding}), {seconds:.2f} s\n"
+        f"  created:   {counts(summary.created)}\n"
+        f"  updated:   {counts(summary.updated)}\n"
+        f"  unchanged: {counts(summary.unchanged)}\n"
+    )
+
+
 def demo(db_path: str | None) -> int:
     from bot.demo import run_demo
 
@@ -78,12 +135,20 @@ def main(argv: list[str] | None = None) -> int:
         "demo", help="run the real bot against the local sandbox, no token or network needed"
     )
     demo_parser.add_argument("--db", help="SQLite file to use (default: a new temporary file)")
+    zones = commands.add_parser("zones", help="zones: communes, polling stations...")
+    zones_import_parser = zones.add_subparsers(dest="zones_command", required=True).add_parser(
+        "import",
+        help="load zones from a CSV: 'code,name,kind,parent' or a Ministry results file",
+    )
+    zones_import_parser.add_argument("file", help="the CSV file")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
             return run()
         if args.command == "db":
             return db_upgrade()
+        if args.command == "zones":
+            return zones_import(args.file)
         return demo(args.db)
     except ValidationError as error:
         problems = "; ".join(
