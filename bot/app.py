@@ -15,6 +15,7 @@ from bot.errors import on_error
 from bot.i18n import Catalogs
 from bot.jobs import build_scheduler
 from bot.middlewares import ActingPerson, OnceOnly
+from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.storage import DatabaseStorage, OneAtATime
 from handlers import menus
@@ -61,6 +62,9 @@ class Terrain:
         self.scheduler = build_scheduler(
             self.db, self.clock, settings.retention_days, settings.timezone
         )
+        self.outbox = Outbox(self.bot, self.db, self.clock, settings)
+        # Handlers that enqueue can wake the sender instead of waiting for its next look.
+        self.dispatcher["outbox"] = self.outbox
 
     def _dispatcher(self) -> Dispatcher:
         dp = Dispatcher(
@@ -98,12 +102,15 @@ class Terrain:
             log.info("running as @%s", me.username)
             await self.install_menus()
             self.scheduler.start()
+            self.outbox.start()
             await self.dispatcher.start_polling(
                 self.bot,
                 handle_signals=handle_signals,
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
         finally:
+            # Polling ended (stop() or a signal): let the sender finish its round first.
+            await self.outbox.stop()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.bot.session.close()

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     per_chat_interval_s: float = Field(default=1.0, ge=0)
     global_per_second: float = Field(default=30, gt=0)
     group_per_minute: float = Field(default=20, gt=0)
+    # The outbox sender looks for due messages this often (seconds), and edits a broadcast's
+    # progress message at most this often.
+    outbox_poll_s: float = Field(default=0.5, gt=0, le=60)
+    broadcast_progress_s: float = Field(default=3.0, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

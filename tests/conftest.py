@@ -71,6 +71,7 @@ def make_settings(sandbox: Sandbox, database_url: str, **overrides: object) -> S
         "controller_name": "Association Brest en commun",
         "controller_contact": "dpo@example.org",
         "default_locale": "fr",
+        "outbox_poll_s": 0.05,  # the sender looks often: tests wait on it, not on a timer
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
