@@ -8,13 +8,15 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from models import bookkeeping, rights
+from models import bookkeeping, delivery, rights
 from models.clock import Clock
 from models.database import Database
 
 log = logging.getLogger(__name__)
 UPDATE_IDS_KEPT = timedelta(days=2)
 CONVERSATIONS_KEPT = timedelta(days=2)
+# Finished outbox rows hold chat ids and texts: kept a few days for diagnosis, then deleted.
+OUTBOX_KEPT = timedelta(days=3)
 
 
 async def enforce_retention(db: Database, clock: Clock, retention_days: int) -> int:
@@ -22,6 +24,7 @@ async def enforce_retention(db: Database, clock: Clock, retention_days: int) -> 
     erased = await rights.erase_inactive(db, now - timedelta(days=retention_days), now)
     await bookkeeping.forget_processed_updates(db, now - UPDATE_IDS_KEPT)
     await bookkeeping.forget_stale_conversations(db, now - CONVERSATIONS_KEPT)
+    await delivery.purge_finished(db, now - OUTBOX_KEPT)
     if erased:
         log.info(
             "retention: %d people erased after %d days without contact", erased, retention_days
