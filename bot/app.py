@@ -16,6 +16,7 @@ from bot.i18n import Catalogs
 from bot.jobs import build_scheduler
 from bot.middlewares import ActingPerson, OnceOnly
 from bot.outbox import Outbox
+from bot.progress import BroadcastProgress
 from bot.settings import Settings
 from bot.storage import DatabaseStorage, OneAtATime
 from handlers import menus
@@ -62,7 +63,10 @@ class Terrain:
         self.scheduler = build_scheduler(
             self.db, self.clock, settings.retention_days, settings.timezone
         )
-        self.outbox = Outbox(self.bot, self.db, self.clock, settings)
+        progress = BroadcastProgress(
+            self.bot, self.db, self.catalogs, settings.broadcast_progress_s
+        )
+        self.outbox = Outbox(self.bot, self.db, self.clock, settings, on_progress=progress)
         # Handlers that enqueue can wake the sender instead of waiting for its next look.
         self.dispatcher["outbox"] = self.outbox
 
