@@ -13,17 +13,19 @@ from aiogram.client.telegram import TelegramAPIServer
 import handlers
 from bot.errors import on_error
 from bot.i18n import Catalogs
-from bot.jobs import build_scheduler
+from bot.jobs import add_reminders, build_scheduler
 from bot.middlewares import ActingPerson, OnceOnly
 from bot.outbox import Outbox
 from bot.progress import BroadcastProgress
 from bot.settings import Settings
 from bot.storage import DatabaseStorage, OneAtATime
 from handlers import menus
+from handlers.cards import Composer
 from handlers.context import Campaign
 from models import roles
 from models.clock import Clock
 from models.database import create_database, create_engine
+from models.reminders import Timing
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ def campaign_of(settings: Settings) -> Campaign:
         retention_days=settings.retention_days,
         default_locale=settings.default_locale,
         admin_ids=frozenset(settings.admin_ids),
+        timezone=settings.timezone,
     )
 
 
@@ -69,6 +72,15 @@ class Terrain:
         self.outbox = Outbox(self.bot, self.db, self.clock, settings, on_progress=progress)
         # Handlers that enqueue can wake the sender instead of waiting for its next look.
         self.dispatcher["outbox"] = self.outbox
+        # The words of mission messages sent later (cards, reminders), for handlers and jobs.
+        self.compose = Composer(self.catalogs, self.campaign)
+        self.dispatcher["compose"] = self.compose
+        self.reminder_timing = Timing.hours(
+            settings.confirm_hours_before,
+            settings.remind_hours_before,
+            settings.debrief_hours_after,
+        )
+        add_reminders(self.scheduler, self.db, self.clock, self.reminder_timing, self.compose)
 
     def _dispatcher(self) -> Dispatcher:
         dp = Dispatcher(

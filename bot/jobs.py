@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from models import bookkeeping, delivery, rights
+from models import bookkeeping, delivery, reminders, rights
 from models.clock import Clock
 from models.database import Database
+from models.notices import Compose
 
 log = logging.getLogger(__name__)
 UPDATE_IDS_KEPT = timedelta(days=2)
@@ -30,6 +31,36 @@ async def enforce_retention(db: Database, clock: Clock, retention_days: int) -> 
             "retention: %d people erased after %d days without contact", erased, retention_days
         )
     return erased
+
+
+async def send_reminders(
+    db: Database, clock: Clock, timing: reminders.Timing, compose: Compose
+) -> int:
+    """Mission reminders due now, written to the outbox with idempotency keys: running this
+    again (a restart, a second replica) adds nothing."""
+    added = await reminders.run_due(db, clock.now(), timing, compose)
+    if added:
+        log.info("reminders: %d messages queued", added)
+    return added
+
+
+def add_reminders(
+    scheduler: AsyncIOScheduler,
+    db: Database,
+    clock: Clock,
+    timing: reminders.Timing,
+    compose: Compose,
+    every_s: int = 60,
+) -> None:
+    scheduler.add_job(
+        send_reminders,
+        "interval",
+        seconds=every_s,
+        args=(db, clock, timing, compose),
+        id="reminders",
+        coalesce=True,
+        max_instances=1,
+    )
 
 
 def build_scheduler(db: Database, clock: Clock, retention_days: int, timezone: str):

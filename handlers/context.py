@@ -31,6 +31,8 @@ class Campaign:
     retention_days: int
     default_locale: str = "fr"
     admin_ids: frozenset[int] = field(default_factory=frozenset)
+    # Missions are typed and shown in this zone; stored in UTC.
+    timezone: str = "Europe/Paris"
 
     def notice_fields(self) -> dict[str, Any]:
         return {
