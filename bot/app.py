@@ -72,6 +72,7 @@ class Terrain:
         self.outbox = Outbox(self.bot, self.db, self.clock, settings, on_progress=progress)
         # Handlers that enqueue can wake the sender instead of waiting for its next look.
         self.dispatcher["outbox"] = self.outbox
+        self.dispatcher["broadcast_progress"] = progress
         # The words of mission messages sent later (cards, reminders), for handlers and jobs.
         self.compose = Composer(self.catalogs, self.campaign)
         self.dispatcher["compose"] = self.compose

@@ -26,22 +26,36 @@ class BroadcastProgress:
         self.catalogs = catalogs
         self.every_s = every_s
         self._last_edit: dict[int, float] = {}  # broadcast id -> time.monotonic()
+        self._last_text: dict[int, str] = {}
 
     async def __call__(self, touched: set[int]) -> None:
         for broadcast_id in sorted(touched):
             await self._update(broadcast_id)
 
-    async def _update(self, broadcast_id: int) -> None:
+    async def show(self, broadcast_id: int) -> None:
+        """Edit now, whatever the throttle says (the organizer just pressed a button)."""
+        await self._update(broadcast_id, force=True)
+
+    async def _update(self, broadcast_id: int, *, force: bool = False) -> None:
         progress = await broadcasts.progress(self.db, broadcast_id)
         if progress is None or progress.chat_id is None or progress.message_id is None:
             return
         now = time.monotonic()
         last = self._last_edit.get(broadcast_id)
-        if not progress.finished and last is not None and now - last < self.every_s:
+        if not (force or progress.finished) and last is not None and now - last < self.every_s:
             return
-        self._last_edit[broadcast_id] = now
         t = self.catalogs.translator(self.catalogs.pick(progress.sender_locale))
         text, markup = progress_view(t, progress)
+        # Telegram refuses an edit that changes nothing: the confirmation already showed the
+        # starting counts, and a round may end where the last edit left off (a 429 retry).
+        untouched = progress.sent + progress.failed + progress.cancelled == 0
+        same = self._last_text.get(broadcast_id) == text
+        if same or (untouched and not (force or progress.finished)):
+            if progress.finished:
+                await broadcasts.finish(self.db, broadcast_id)
+            return
+        self._last_edit[broadcast_id] = now
+        self._last_text[broadcast_id] = text
         try:
             await self.bot.edit_message_text(
                 text,
@@ -57,4 +71,5 @@ class BroadcastProgress:
             log.warning("broadcast %s: progress not edited (%s)", broadcast_id, name)
         if progress.finished:
             self._last_edit.pop(broadcast_id, None)
+            self._last_text.pop(broadcast_id, None)
             await broadcasts.finish(self.db, broadcast_id)

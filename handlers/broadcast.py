@@ -8,7 +8,7 @@ Every message names its sender and ends with a one-tap way to stop."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -34,6 +34,13 @@ router.callback_query.filter(F.message.chat.type == "private")
 MAX_TEXT = 3500
 MAX_TEAM_BUTTONS = 30
 LEAD = AtLeast(Role.TEAM_LEAD)
+
+
+class ProgressShower(Protocol):
+    """Edits a broadcast's progress message (bot/progress.py): every edit goes through it,
+    so it knows what the message shows and never sends an edit that changes nothing."""
+
+    async def show(self, broadcast_id: int) -> None: ...
 
 
 class Writing(StatesGroup):
@@ -228,6 +235,7 @@ async def draft_decided(
     campaign: Campaign,
     db: Database,
     clock: Clock,
+    broadcast_progress: ProgressShower,
     outbox: Any = None,
 ) -> None:
     sender_id = person.id if person else None
@@ -270,10 +278,8 @@ async def draft_decided(
         await query.answer(t("button.stale"), show_alert=True)
         return
     await query.answer()
-    progress = await broadcasts.progress(db, draft.id)
-    if progress is not None:
-        text, markup = progress_view(t, progress)
-        await query.message.edit_text(text, reply_markup=markup)
+    # The preview becomes the progress message; the sender edits it from now on.
+    await broadcast_progress.show(draft.id)
     if outbox is not None:
         outbox.wake()
 
@@ -306,6 +312,7 @@ async def cancel_sending(
     person: Person | None,
     db: Database,
     clock: Clock,
+    broadcast_progress: ProgressShower,
 ) -> None:
     try:
         await broadcasts.cancel(db, callback_data.id, person.id if person else None, clock.now())
@@ -313,10 +320,7 @@ async def cancel_sending(
         await query.answer(t("button.stale"), show_alert=True)
         return
     await query.answer(t("broadcast.cancelled"))
-    progress = await broadcasts.progress(db, callback_data.id)
-    if progress is not None and isinstance(query.message, Message):
-        text, markup = progress_view(t, progress)
-        await query.message.edit_text(text, reply_markup=markup)
+    await broadcast_progress.show(callback_data.id)
 
 
 @router.callback_query(StopButton.filter())

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.database import Database
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import Broadcast, OutboxMessage, OutboxStatus
 from models.people import ConsentEvent, Person, Status
 
 PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
@@ -126,9 +126,23 @@ async def claim(
 
 async def _blocked(session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, tuple[str, str]]:
     """Rows that may not be sent any more: row id -> (new status, reason)."""
+    verdicts: dict[int, tuple[str, str]] = {}
+    broadcast_ids = {row.broadcast_id for row in rows if row.broadcast_id is not None}
+    if broadcast_ids:
+        # A row in flight when its broadcast was cancelled, back for a retry: not any more.
+        cancelled = set(
+            await session.scalars(
+                select(Broadcast.id).where(
+                    Broadcast.id.in_(broadcast_ids), Broadcast.status == "cancelled"
+                )
+            )
+        )
+        for row in rows:
+            if row.broadcast_id in cancelled:
+                verdicts[row.id] = (OutboxStatus.CANCELLED.value, "broadcast cancelled")
     person_ids = {row.person_id for row in rows if row.person_id is not None}
     if not person_ids:
-        return {}
+        return verdicts
     people = {
         p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(person_ids)))
     }
@@ -140,9 +154,8 @@ async def _blocked(session: AsyncSession, rows: list[OutboxMessage]) -> dict[int
     )
     for event in events:
         latest[(event.person_id, event.purpose)] = event.granted
-    verdicts: dict[int, tuple[str, str]] = {}
     for row in rows:
-        if row.person_id is None:
+        if row.person_id is None or row.id in verdicts:
             continue  # a group or channel: no person's consent involved
         person = people.get(row.person_id)
         if person is None or person.status != Status.ACTIVE or person.telegram_id is None:
