@@ -86,8 +86,9 @@ class ZoneFileError(Exception):
 
 @dataclass
 class ZoneRow:
-    """One zone as the file describes it. `has_targets`: the file has target columns, so an
-    empty cell clears a target; without them, targets already set are kept."""
+    """One zone as the file describes it. `has_targets` / `has_parent`: the file has those
+    columns, so an empty cell clears the value; without them, what is set is kept (a file of
+    targets alone doesn't detach bureaux from their commune)."""
 
     line: int
     code: str
@@ -99,6 +100,7 @@ class ZoneRow:
     target_leaflets: int | None = None
     registered_voters: int | None = None
     has_targets: bool = False
+    has_parent: bool = True
 
 
 @dataclass
@@ -316,6 +318,7 @@ def _simple_rows(
                     target_doors=doors,
                     target_leaflets=leaflets,
                     has_targets=has_targets,
+                    has_parent="parent" in columns,
                 )
             )
     if count == 0:

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.database import Database
@@ -43,10 +43,12 @@ def _depths(
     in_file = {row.code for row in rows}
     depths: list[int] = []
     for row in rows:
-        depth, code, seen = 0, row.parent, {row.code}
+        depth, code, seen = 0, parents.get(row.code), {row.code}
         while code is not None:
             if code in seen:
-                problems.add(row.line, row.parent_column, f"{row.code!r} is its own ancestor")
+                own = code == row.code
+                message = f"{row.code!r} would be its own ancestor" if own else "parents loop"
+                problems.add(row.line, row.parent_column, message)
                 break
             seen.add(code)
             if code in in_file:
@@ -70,7 +72,7 @@ async def import_zones(db: Database, zone_file: ZoneFile) -> ImportSummary:
             code: by_id.get(zone.parent_id) if zone.parent_id else None
             for code, zone in existing.items()
         }
-        parents.update({row.code: row.parent for row in rows})
+        parents.update({row.code: row.parent for row in rows if row.has_parent})
         problems = ProblemList()
         for row in rows:
             if row.parent is not None and row.parent not in parents:
@@ -82,22 +84,46 @@ async def import_zones(db: Database, zone_file: ZoneFile) -> ImportSummary:
         problems.raise_if_any()
         depths = _depths(rows, parents, problems)
         problems.raise_if_any()
-        order = sorted(range(len(rows)), key=depths.__getitem__)
-        level = None
-        for index in order:
-            if depths[index] != level:
-                # Flushing between levels gives parents their ids before children point at them.
-                await session.flush()
-                level = depths[index]
-            _write(session, existing, rows[index], summary)
+        ids = {code: zone.id for code, zone in existing.items()}
+        for level in sorted(set(depths)):
+            # Level by level, so parents have their ids before their children point at them.
+            new: list[dict[str, object]] = []
+            for row, depth in zip(rows, depths, strict=True):
+                if depth == level:
+                    _write(existing, ids, row, new, summary)
+            await _insert(session, new, ids)
     return summary
 
 
+# Fresh zones go in as one executemany per level: adding ORM objects one by one costs about
+# seven times more (37 s instead of 5 for 136,500 zones, France-sized, on SQLite).
+INSERT_COLUMNS = ("code", "name", "kind", "parent_id", "target_doors", "target_leaflets",
+                  "registered_voters")  # fmt: skip
+CHUNK = 1000
+
+
+async def _insert(session: AsyncSession, new: list[dict[str, object]], ids: dict[str, int]) -> None:
+    if not new:
+        return
+    await session.flush()  # updates first: a child's row may name an updated parent
+    for start in range(0, len(new), CHUNK):
+        chunk = new[start : start + CHUNK]
+        await session.execute(insert(Zone), chunk)
+        codes = [values["code"] for values in chunk]
+        found = await session.execute(select(Zone.code, Zone.id).where(Zone.code.in_(codes)))
+        ids.update({code: zone_id for code, zone_id in found.tuples()})
+
+
 def _write(
-    session: AsyncSession, existing: dict[str, Zone], row: ZoneRow, summary: ImportSummary
+    existing: dict[str, Zone],
+    ids: dict[str, int],
+    row: ZoneRow,
+    new: list[dict[str, object]],
+    summary: ImportSummary,
 ) -> None:
-    parent_id = existing[row.parent].id if row.parent is not None else None
-    values: dict[str, object] = {"name": row.name, "kind": row.kind.value, "parent_id": parent_id}
+    values: dict[str, object] = {"name": row.name, "kind": row.kind.value}
+    if row.has_parent:
+        values["parent_id"] = ids[row.parent] if row.parent is not None else None
     if row.registered_voters is not None:
         values["registered_voters"] = row.registered_voters
     if row.has_targets:
@@ -105,9 +131,7 @@ def _write(
         values["target_leaflets"] = row.target_leaflets
     zone = existing.get(row.code)
     if zone is None:
-        zone = Zone(code=row.code, **values)
-        session.add(zone)
-        existing[row.code] = zone
+        new.append({column: None for column in INSERT_COLUMNS} | values | {"code": row.code})
         summary.created[row.kind.value] += 1
         return
     changed = False

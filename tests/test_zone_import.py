@@ -99,15 +99,17 @@ async def test_reimport_updates_in_place_and_never_duplicates(db: Database, tmp_
     assert len(await snapshot(db)) == 4
 
 
-async def test_targets_are_kept_by_a_file_without_target_columns(
+async def test_targets_and_parent_are_kept_by_a_file_without_their_columns(
     db: Database, tmp_path: Path
 ) -> None:
     await import_zone_file(db, write(tmp_path, SIMPLE))
     await import_zone_file(db, write(tmp_path, "code;nom;type\nbrest-centre;Centre;quartier\n"))
     centre = await zone_by_code(db, "brest-centre")
     assert centre is not None and (centre.name, centre.target_doors) == ("Centre", 500)
-    # The file names no parent column: the zone keeps none (the file is the truth for it).
-    assert centre.parent_id is None
+    # No parent column either: the zone stays where it was.
+    assert await parent_code(db, "brest-centre") == "29019"
+    await import_zone_file(db, write(tmp_path, "code,name,kind,parent\nbrest-centre,C,quartier,\n"))
+    assert await parent_code(db, "brest-centre") is None
 
 
 BAD_FILES = {
@@ -136,7 +138,7 @@ BAD_FILES = {
     "unquoted comma": ("code,name,kind\na,Rue X, pair,street_list\n", "line 2: 4 fields"),
     "cycle": (
         "code,name,kind,parent\na,A,quartier,b\nb,B,quartier,a\n",
-        "line 2, column 'parent': 'a' is its own ancestor",
+        "line 2, column 'parent': 'a' would be its own ancestor",
     ),
     "own parent": (
         "code,name,kind,parent\na,A,quartier,a\n",
