@@ -49,13 +49,17 @@ async def _after(
     alert = outcome in (Outcome.NOT_YOURS, Outcome.OUTDATED, Outcome.CLOSED)
     await query.answer(text, show_alert=alert)
     message = query.message if isinstance(query.message, Message) else None
-    if (
-        message is None
-        or alert
-        or outcome in (Outcome.ALREADY_ACCEPTED, Outcome.ALREADY_WAITLISTED)
-    ):
+    final = not alert and outcome not in (Outcome.ALREADY_ACCEPTED, Outcome.ALREADY_WAITLISTED)
+    if message is None or not final or not _carries(message, query.data):
         return
     await message.edit_text(f"{message.html_text}\n\n<b>{text}</b>", reply_markup=None)
+
+
+def _carries(message: Message, data: str | None) -> bool:
+    """Whether the pressed button is on this message (a forged press may name any message)."""
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else []
+    return message.text is not None and any(b.callback_data == data for row in rows for b in row)
 
 
 @router.callback_query(AnswerCb.filter())

@@ -139,15 +139,15 @@ async def propose(
         ]
         agreeing = await consenting(session, [p.id for p in people])
         people = [p for p in people if p.id in agreeing]
-        last = dict(
-            (
-                await session.execute(
-                    select(Assignment.person_id, func.max(Assignment.invited_at))
-                    .where(Assignment.person_id.in_([p.id for p in people]))
-                    .group_by(Assignment.person_id)
-                )
-            ).tuples()
+        rows = await session.execute(
+            select(Assignment.person_id, Assignment.invited_at).where(
+                Assignment.person_id.in_([p.id for p in people])
+            )
         )
+        last: dict[int, datetime] = {}
+        for person_id, invited_at in rows.tuples():
+            if invited_at is not None and (person_id not in last or invited_at > last[person_id]):
+                last[person_id] = invited_at
     # Missions can be in a bureau (29019_0076), people give a postal code (29200): the same
     # postal code only matches when the zone's code is one.
     people.sort(

@@ -125,9 +125,7 @@ async def test_volunteers_are_refused_and_audited(sandbox: Sandbox, app: Terrain
     assert await missions(app) == []
     async with app.db() as session:
         refused = list(
-            await session.scalars(
-                select(AuditEvent).where(AuditEvent.action == "command.refused")
-            )
+            await session.scalars(select(AuditEvent).where(AuditEvent.action == "command.refused"))
         )
     assert [(e.actor_id, e.detail["command"]) for e in refused] == [
         (joined.id, "newmission"),
