@@ -70,6 +70,7 @@ class Outbox:
         self._paused_until = 0.0  # time.monotonic(); set by a 429
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()  # ends a 429 pause early when the bot stops
         self._task: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
 
@@ -77,11 +78,13 @@ class Outbox:
     def start(self) -> None:
         if self._task is None:
             self._stopping = False
+            self._stopped.clear()
             self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
         """Finish the round in flight (its rows get their outcome), then stop."""
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
         if self._task is not None:
             task, self._task = self._task, None
@@ -136,6 +139,8 @@ class Outbox:
     async def _round(self) -> bool:
         """Claim and send one batch; True if there was anything to do."""
         await self._wait_pause()
+        if self._stopping:
+            return False
         now_mono = time.monotonic()
         self._next_allowed = {c: t for c, t in self._next_allowed.items() if t > now_mono}
         claimed = await delivery.claim(
@@ -158,14 +163,19 @@ class Outbox:
         return True
 
     async def _wait_pause(self) -> None:
-        # A loop, not an Event: another 429 can push the end of the pause while we sleep.
-        while (left := self._paused_until - time.monotonic()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(left)
+        # A loop: another 429 can push the end of the pause while we wait.
+        while (left := self._paused_until - time.monotonic()) > 0 and not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), left)
 
     # -- one message --------------------------------------------------------------------------
     async def _send(self, due: delivery.Due) -> None:
         await self.limiter.acquire()
         await self._wait_pause()  # a 429 may have come while this one waited for its turn
+        if self._stopping:
+            # Stopping during a pause: back in the queue for the next start, not lost.
+            await delivery.retry_later(self.db, due.id, None, "stopped", count=False)
+            return
         try:
             await self._call(due)
         except TelegramRetryAfter as error:

@@ -4,6 +4,7 @@ Telegram's limits, never twice, nothing lost on errors or restarts."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -246,3 +247,32 @@ async def test_a_restart_loses_nothing_and_repeats_nothing(
     await asyncio.wait_for(task, 10)
     texts = bot_texts(anna)
     assert [texts.count(f"Numéro {n}") for n in range(6)] == [1] * 6
+
+
+async def test_stopping_during_a_long_pause_is_quick_and_loses_nothing(
+    sandbox: Sandbox, database_url: str, clock: ManualClock
+) -> None:
+    settings = make_settings(sandbox, database_url)
+    first = Terrain(settings, clock)
+    task = asyncio.create_task(first.run(handle_signals=False))
+    await wait_polling(sandbox)
+    anna = sandbox.user("Anna", language_code="fr")
+    await sign_up(anna)
+    await sandbox.settle()
+    sandbox.inject_error("sendMessage", 429, retry_after=60, count=1)
+    await put(first, anna, "long", "Après la pause")
+    await sandbox.wait_until(
+        lambda: [r for r in sandbox.errors() if r.error_code == 429], 5, lambda: "no 429"
+    )
+    started = time.monotonic()
+    await first.stop()
+    await asyncio.wait_for(task, 10)
+    assert time.monotonic() - started < 2
+    await first.engine.dispose()
+
+    second = Terrain(settings, clock)
+    task = asyncio.create_task(second.run(handle_signals=False))
+    await second.outbox.drain()
+    await second.stop()
+    await asyncio.wait_for(task, 10)
+    assert bot_texts(anna).count("Après la pause") == 1
