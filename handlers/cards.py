@@ -50,7 +50,7 @@ class PageCb(CallbackData, prefix="mp"):
 
 class ManageCb(CallbackData, prefix="mo"):
     m: int
-    act: str  # edit, field:<name>, reschedule, cancel, cancel_yes, noshows
+    act: str  # edit, f_<field>, reschedule, cancel, cancel_yes, noshows
 
 
 class NoShowCb(CallbackData, prefix="ns"):

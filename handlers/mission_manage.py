@@ -166,16 +166,16 @@ async def manage(
     await query.answer()
     if act == "edit":
         rows = [
-            [button(t(f"mission.field.{name}"), ManageCb(m=mission.id, act=f"field:{name}"))]
+            [button(t(f"mission.field.{name}"), ManageCb(m=mission.id, act=f"f_{name}"))]
             for name in mission_ops.EDITABLE
         ]
         await message.answer(
             t("mission.which_field"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
         )
-    elif act.startswith("field:") and act[6:] in mission_ops.EDITABLE:
+    elif act.startswith("f_") and act[2:] in mission_ops.EDITABLE:
         await state.set_state(EditMission.value)
-        await state.set_data({"m": mission.id, "field": act[6:]})
-        await message.answer(t("mission.ask_new_value", field=t(f"mission.field.{act[6:]}")))
+        await state.set_data({"m": mission.id, "field": act[2:]})
+        await message.answer(t("mission.ask_new_value", field=t(f"mission.field.{act[2:]}")))
     elif act == "reschedule":
         await state.set_state(EditMission.schedule)
         await state.set_data({"m": mission.id})
