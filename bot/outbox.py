@@ -63,7 +63,9 @@ class Outbox:
         self.poll_s = settings.outbox_poll_s
         self.person_interval = settings.per_chat_interval_s
         self.group_interval = max(settings.per_chat_interval_s, 60 / settings.group_per_minute)
-        self.limiter = AsyncLimiter(settings.global_per_second, 1.0)
+        # A bucket of one: sends evenly spaced, so no one-second window ever holds more than
+        # the limit (a bucket of `global_per_second` would allow a double burst at the start).
+        self.limiter = AsyncLimiter(1, 1.0 / settings.global_per_second)
         self.batch = max(1, min(BATCH, int(settings.global_per_second * 1.5)))
         self.on_progress = on_progress
         self._next_allowed: dict[int, float] = {}  # chat id -> time.monotonic()
