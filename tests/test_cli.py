@@ -62,7 +62,10 @@ async def test_run_starts_polls_and_never_logs_the_token(tmp_path: Path) -> None
     await sandbox.start()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TERRAIN_")}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
         cwd=ROOT,
         env={
             **clean,

@@ -28,8 +28,12 @@ def test_not_postal_codes(code: str) -> None:
 def test_names() -> None:
     assert clean_name("  Anne   Le  Bihan ") == "Anne Le Bihan"
     assert clean_name("<b>&") == "<b>&"
-    for bad, reason in [("", "empty"), ("   ", "empty"), ("x" * 5000, "too_long"),
-                        ("a\u202eb", "unprintable")]:
+    for bad, reason in [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("x" * 5000, "too_long"),
+        ("a\u202eb", "unprintable"),
+    ]:
         with pytest.raises(Invalid) as caught:
             clean_name(bad)
         assert caught.value.reason == reason
