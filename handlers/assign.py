@@ -15,7 +15,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, MessageO
 
 from handlers.cards import AutoCb, button
 from handlers.context import AtLeast, Campaign, Translate, esc
-from handlers.mission_manage import managed, mission_id_of, refused_command
+from handlers.mission_manage import managed, mission_id_of
+from handlers.refusals import refuse
 from models import assignments, mission_queries, roles, volunteers
 from models.clock import Clock
 from models.database import Database
@@ -210,4 +211,4 @@ async def auto_answer(
     await _invite(message, t, db, clock, compose, mission.id, proposal["ids"], person, team_id)
 
 
-router.message(Command("assign"))(refused_command)
+router.message(Command("assign"))(refuse(Role.TEAM_LEAD))

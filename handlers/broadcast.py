@@ -18,9 +18,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from handlers.context import AtLeast, Campaign, Catalogs, Translate, esc, rank_of
+from handlers.refusals import refuse
 from handlers.signup import notice_text
 from models import broadcasts, volunteers
-from models.bookkeeping import audit
 from models.clock import Clock
 from models.consent import NoticeProof
 from models.database import Database
@@ -166,7 +166,7 @@ async def text_written(
     # A lead's audience is their team, checked again now (roles can change mid-conversation).
     if not _is_organizer(person, is_admin) and (person is None or team_id != person.team_id):
         await state.clear()
-        await message.answer(t("roles.refused"))
+        await message.answer(t("refused.organizer"))
         return
     purpose = Purpose(data["purpose"])
     # html_text: the person's bold or links kept, everything else escaped.
@@ -350,15 +350,4 @@ async def stop_pressed(
         await query.message.answer(text)
 
 
-@router.message(Command("broadcast"))
-async def refused(
-    message: Message, t: Translate, person: Person | None, db: Database, clock: Clock
-) -> None:
-    await audit(
-        db,
-        "command.refused",
-        clock.now(),
-        actor_id=person.id if person else None,
-        command="broadcast",
-    )
-    await message.answer(t("broadcast.refused"))
+router.message(Command("broadcast"))(refuse(Role.TEAM_LEAD))

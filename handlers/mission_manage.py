@@ -14,9 +14,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from handlers.cards import ManageCb, NoShowCb, button, card_text
 from handlers.context import AtLeast, Campaign, Translate, esc
+from handlers.refusals import refuse
 from models import mission_input as inp
 from models import mission_ops
-from models.bookkeeping import audit
 from models.clock import Clock
 from models.database import Database
 from models.missions import AssignmentStatus, Mission, MissionStatus
@@ -32,25 +32,6 @@ router.callback_query.filter(F.message.chat.type == "private")
 class EditMission(StatesGroup):
     value = State()
     schedule = State()
-
-
-async def refused_command(
-    message: Message,
-    command: CommandObject,
-    t: Translate,
-    person: Person | None,
-    db: Database,
-    clock: Clock,
-) -> None:
-    """Someone below team lead asking for a mission command: a polite no, audited."""
-    await audit(
-        db,
-        "command.refused",
-        clock.now(),
-        actor_id=person.id if person else None,
-        command=command.command,
-    )
-    await message.answer(t("mission.refused"))
 
 
 def mission_id_of(text: str | None) -> int | None:
@@ -138,7 +119,7 @@ async def show(
     await message.answer(text, reply_markup=manage_keyboard(t, mission, ended))
 
 
-router.message(Command("mission"))(refused_command)
+router.message(Command("mission"))(refuse(Role.TEAM_LEAD))
 
 
 @router.callback_query(ManageCb.filter(), AtLeast(Role.TEAM_LEAD))

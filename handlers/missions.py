@@ -18,6 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from handlers import mission_manage
 from handlers.cards import button, card_text
 from handlers.context import AtLeast, Campaign, Translate, esc
+from handlers.refusals import refuse
 from models import mission_input as inp
 from models import mission_ops
 from models.clock import Clock
@@ -337,4 +338,4 @@ async def review_done(
 
 
 # Volunteers asking to create a mission: a polite no, audited (after new_mission above).
-router.message(Command("newmission"))(mission_manage.refused_command)
+router.message(Command("newmission"))(refuse(Role.TEAM_LEAD))

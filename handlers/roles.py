@@ -9,8 +9,8 @@ from aiogram.types import Message
 
 from handlers import menus
 from handlers.context import AtLeast, Campaign, Catalogs, Translate, esc
+from handlers.refusals import refuse
 from models import roles
-from models.bookkeeping import audit
 from models.clock import Clock
 from models.database import Database
 from models.people import Person, Role
@@ -101,20 +101,5 @@ async def new_team(
     await message.answer(t("team.created", name=esc(team.name), link=link))
 
 
-@router.message(Command("promote", "demote", "newteam"))
-async def refused(
-    message: Message,
-    command: CommandObject,
-    t: Translate,
-    person: Person | None,
-    db: Database,
-    clock: Clock,
-) -> None:
-    await audit(
-        db,
-        "command.refused",
-        clock.now(),
-        actor_id=person.id if person else None,
-        command=command.command,
-    )
-    await message.answer(t("roles.refused"))
+router.message(Command("promote", "demote"))(refuse(None))
+router.message(Command("newteam"))(refuse(Role.ORGANIZER))

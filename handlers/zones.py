@@ -12,10 +12,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from handlers.context import AtLeast, Translate, esc
-from models.bookkeeping import audit
-from models.clock import Clock
+from handlers.refusals import refuse
 from models.database import Database
-from models.people import Person, Role
+from models.people import Role
 from models.zones import (
     Zone,
     ZoneDetail,
@@ -240,24 +239,6 @@ async def search_page(
     await _show(query, bot, t, view)
 
 
-async def _refusal(db: Database, clock: Clock, person: Person | None) -> None:
-    await audit(
-        db, "command.refused", clock.now(), actor_id=person.id if person else None, command="zones"
-    )
-
-
-@router.message(Command("zones"))
-async def refused(
-    message: Message, t: Translate, person: Person | None, db: Database, clock: Clock
-) -> None:
-    await _refusal(db, clock, person)
-    await message.answer(t("zones.refused"))
-
-
-@router.callback_query(ZoneNav.filter())
-@router.callback_query(ZoneFind.filter())
-async def refused_button(
-    query: CallbackQuery, t: Translate, person: Person | None, db: Database, clock: Clock
-) -> None:
-    await _refusal(db, clock, person)
-    await query.answer(t("zones.refused"), show_alert=True)
+router.message(Command("zones"))(refuse(Role.TEAM_LEAD))
+router.callback_query(ZoneNav.filter())(refuse(Role.TEAM_LEAD, "zones"))
+router.callback_query(ZoneFind.filter())(refuse(Role.TEAM_LEAD, "zones"))

@@ -14,7 +14,7 @@ from tests.bot.helpers import person_of, sign_up
 from tests.conftest import ADMIN_ID
 
 FR, EN = load_catalog("fr"), load_catalog("en")
-REFUSED = FR["roles.refused"]
+ADMINS_ONLY, ORGANIZERS_ONLY = FR["refused.admin"], FR["refused.organizer"]
 # Which commands each role has is the menus module's decision; these tests check that each
 # chat gets the right one, in each language.
 VOLUNTEER, ORGANIZER, ADMIN = list(menus.VOLUNTEER), list(menus.ORGANIZER), list(menus.ADMIN)
@@ -61,10 +61,14 @@ async def test_a_volunteer_is_refused_and_the_refusal_audited(
     anna = sandbox.user("Anna", username="anna_k", language_code="fr")
     await sign_up(anna, name="Anna K")
     person = await person_of(terrain, anna.id)
-    for command in ("/promote @anna_k organizer", "/demote @anna_k", "/newteam Quimper nord"):
+    for command, refusal in (
+        ("/promote @anna_k organizer", ADMINS_ONLY),
+        ("/demote @anna_k", ADMINS_ONLY),
+        ("/newteam Quimper nord", ORGANIZERS_ONLY),
+    ):
         await anna.send(command)
-        reply = await anna.expect("réservée")
-        assert reply.text == REFUSED
+        reply = await anna.expect("réservé")
+        assert reply.text == refusal
     refusals = await audits(terrain, "command.refused")
     assert [(e.actor_id, e.detail) for e in refusals] == [
         (person.id, {"command": "promote"}),
@@ -84,7 +88,7 @@ async def test_a_stranger_is_refused_too(sandbox: Sandbox, terrain: Terrain) -> 
     zoe = sandbox.user("Zoé", username="zoe_x", language_code="en")
     await zoe.send("/promote @anna_k organizer")
     reply = await zoe.expect("reserved")
-    assert reply.text == EN["roles.refused"]
+    assert reply.text == EN["refused.admin"]
     [refusal] = await audits(terrain, "command.refused")
     assert (refusal.actor_id, refusal.detail) == (None, {"command": "promote"})
     assert (await person_of(terrain, anna.id)).role == "volunteer"
@@ -119,7 +123,7 @@ async def test_promotion_gives_the_organizer_powers_and_menu_demotion_takes_them
     await admin.expect("Anna K est maintenant : bénévole.")
     assert (await person_of(terrain, anna.id)).role == "volunteer"
     await anna.send("/newteam Brest centre")
-    assert (await anna.expect("réservée")).text == REFUSED
+    assert (await anna.expect("réservé")).text == ORGANIZERS_ONLY
     assert await team_names(terrain) == ["Quimper nord"]
     assert sandbox.menu(anna) == menu_of(FR, VOLUNTEER)
     assert sandbox.commands(scope=chat, language_code="fr") == []
@@ -189,4 +193,4 @@ async def test_an_erased_organizer_loses_the_organizer_menu(
     await sign_up(anna)
     assert (await person_of(terrain, anna.id)).role == "volunteer"
     await anna.send("/newteam Brest")
-    assert (await anna.expect("réservée")).text == REFUSED
+    assert (await anna.expect("réservé")).text == ORGANIZERS_ONLY

@@ -117,11 +117,11 @@ async def test_volunteers_are_refused_and_audited(sandbox: Sandbox, app: Terrain
     vera = sandbox.user("Vera", language_code="fr")
     joined = await person(app, vera)
     await vera.send("/newmission " + ONE_LINE.format(cap=6))
-    await vera.expect(FR["mission.refused"])
+    await vera.expect(FR["refused.team_lead"])
     await vera.send("/assign 1 @x")
-    await vera.expect(FR["mission.refused"])
+    await vera.expect(FR["refused.team_lead"])
     await vera.send("/mission 1")
-    await vera.expect(FR["mission.refused"])
+    await vera.expect(FR["refused.team_lead"])
     assert await missions(app) == []
     async with app.db() as session:
         refused = list(
