@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from models import queue
 from models.consent import NOTICE_VERSION
 from models.database import Database
+from models.missions import Assignment
 from models.people import AuditEvent, ConsentEvent, Person, Role, Status
 from models.volunteers import drop_conversation
 
@@ -24,6 +25,22 @@ async def export(db: Database, person_id: int) -> dict[str, Any]:
             .where(ConsentEvent.person_id == person_id)
             .order_by(ConsentEvent.id)
         )
+        assignment_rows = await session.scalars(
+            select(Assignment).where(Assignment.person_id == person_id).order_by(Assignment.id)
+        )
+        missions = [
+            {
+                "mission": a.mission_id,
+                "kind": a.mission.kind,
+                "zone": a.mission.zone.name,
+                "starts_at": a.mission.starts_at.isoformat(),
+                "ends_at": a.mission.ends_at.isoformat(),
+                "status": a.status,
+                "invited_at": a.invited_at.isoformat(),
+                "confirmed_at": a.confirmed_at.isoformat() if a.confirmed_at else None,
+            }
+            for a in assignment_rows
+        ]
         audit_rows = await session.scalars(
             select(AuditEvent)
             .where(or_(AuditEvent.subject_id == person_id, AuditEvent.actor_id == person_id))
@@ -57,6 +74,7 @@ async def export(db: Database, person_id: int) -> dict[str, Any]:
                 }
                 for event in consent_rows
             ],
+            "missions": missions,
             "activity": [
                 {"action": event.action, "at": event.at.isoformat()} for event in audit_rows
             ],

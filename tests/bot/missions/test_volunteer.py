@@ -4,6 +4,8 @@ the waitlist)."""
 
 from __future__ import annotations
 
+import json
+
 from bot.app import Terrain
 from models.people import Role
 from sandbox import Sandbox
@@ -81,3 +83,24 @@ async def test_mymissions_cancel_promotes_the_waitlist(sandbox: Sandbox, app: Te
     assert statuses(await assignments(app, 1)) == {"cancelled": 1, "accepted": 1}
     await vera.send("/mymissions")
     await vera.expect("aucune mission")
+
+
+async def test_mydata_lists_my_missions(sandbox: Sandbox, app: Terrain) -> None:
+    await zone(app)
+    admin = sandbox.user("Camille", id=ADMIN_ID, language_code="fr")
+    await person(app, admin)
+    await admin.send(line(12, capacity=3))
+    await admin.expect("créée")
+    vera = sandbox.user("Vera", language_code="fr")
+    await person(app, vera, postal_code="29200")
+    await vera.send("/missions")
+    await vera.expect("page 1/1")
+    await vera.press("Je participe à #1")
+    await vera.expect("vous êtes inscrit·e à la mission #1")
+    await vera.send("/mydata")
+    document = (await vera.expect("JSON")).document
+    assert document is not None
+    held = json.loads(document.data)
+    [mission] = held["missions"]
+    assert (mission["mission"], mission["kind"], mission["status"]) == (1, "leafleting", "accepted")
+    assert mission["zone"] == "Brest bureau 76"
