@@ -129,6 +129,7 @@ async def join(
     campaign: Campaign,
     db: Database,
     clock: Clock,
+    locale: str,
 ) -> None:
     data = await state.get_data()
     choices = {Purpose(k): bool(v) for k, v in data["choices"].items()}
@@ -137,7 +138,8 @@ async def join(
         return
     person = await volunteers.join(
         db,
-        _newcomer(query.from_user, data.get("locale")),
+        # Kept, so messages sent later (cards, reminders) speak the language they joined in.
+        _newcomer(query.from_user, data.get("locale") or locale),
         choices,
         NoticeProof.of(notice_text(t, campaign)),
         clock.now(),

@@ -18,6 +18,11 @@ async def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "vos données personnelles ont été effacées",
         "Welcome aboard!",
         "people: 4 (3 active, 1 erased)",
+        "Mission #1 créée",
+        "[file mission-1.ics,",
+        "📅 Tomorrow: still coming?",
+        "pas de confirmation de Tom",
+        "Thank you for mission #1!",
         f"Database: {db}",
     ):
         assert expected in text
