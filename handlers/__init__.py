@@ -19,6 +19,7 @@ from handlers import (
 def routers() -> list[Router]:
     """In order: the first router whose filters match an update handles it."""
     ordered = [
+        common.leaving,
         signup.router,
         rights.router,
         roles.router,

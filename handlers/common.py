@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, ReplyKeyboardRemove
 
 from handlers.context import Campaign, Catalogs, Translate, esc, rank_of
 from handlers.keyboards import LanguageChoice, language_keyboard, signup_keyboard
@@ -17,6 +17,17 @@ from models.people import Person, Role
 
 router = Router(name="common")
 fallback = Router(name="fallback")
+# First of all routers: /cancel must leave any conversation, whichever router holds it.
+leaving = Router(name="leaving")
+
+
+@leaving.message(Command("cancel"), F.chat.type == "private")
+async def cancel(message: Message, state: FSMContext, t: Translate) -> None:
+    if await state.get_state() is None:
+        await message.answer(t("cancel.nothing"), reply_markup=ReplyKeyboardRemove())
+        return
+    await state.clear()
+    await message.answer(t("cancel.done"), reply_markup=ReplyKeyboardRemove())
 
 
 @router.message(Command("help"), F.chat.type == "private")

@@ -220,3 +220,21 @@ async def test_blocking_is_noticed_at_once_and_is_not_contact(
     person = await person_of(terrain, anna.id)
     assert person.reachable is False
     assert person.last_seen_at == joined  # retention still counts from her last real contact
+
+
+async def test_cancel_leaves_any_conversation(sandbox: Sandbox, terrain: Terrain) -> None:
+    anna = sandbox.user("Anna", language_code="fr")
+    await anna.send("/cancel")
+    await anna.expect(FR["cancel.nothing"])
+    await anna.send("/start")
+    await anna.press("Coordonner")
+    await anna.press("Rejoindre")
+    await anna.expect("Quel nom")
+    await anna.send("/cancel")
+    await anna.expect(FR["cancel.done"])
+    await anna.send("Anna")  # no longer an answer to "what name?"
+    await anna.expect(FR["fallback.unknown"])
+    rows = await all_rows(terrain)
+    assert rows["conversation_states"] == []
+    await anna.send("/start")  # the profile is resumed where it was left
+    await anna.expect("Quel nom")
