@@ -50,6 +50,7 @@ def campaign_of(settings: Settings) -> Campaign:
         default_locale=settings.default_locale,
         admin_ids=frozenset(settings.admin_ids),
         timezone=settings.timezone,
+        report_topics=tuple(settings.report_topics),
     )
 
 

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.report_flows import DEFAULT_TOPICS
+
 TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/terrain.db"
 # What @BotFather hands out: the bot's numeric id, a colon, then 35 url-safe characters.
@@ -42,6 +44,10 @@ class Settings(BaseSettings):
     # progress message at most this often.
     outbox_poll_s: float = Field(default=0.5, gt=0, le=60)
     broadcast_progress_s: float = Field(default=3.0, ge=0)
+    # The topics a field report can tick, as tag keys (comma-separated).
+    report_topics: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_TOPICS)
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -50,6 +56,19 @@ class Settings(BaseSettings):
             return [part for part in re.split(r"[,\s]+", value.strip("[] ")) if part]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("report_topics", mode="before")
+    @classmethod
+    def _topics(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[,\s]+", value.strip("[] ")) if part]
+        if isinstance(value, list):
+            if not 1 <= len(value) <= 24:
+                raise ValueError("between 1 and 24 topics")
+            for tag in value:
+                if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", str(tag)):
+                    raise ValueError(f"a topic is a short key like cost_of_living, not {tag!r}")
         return value
 
     @field_validator("default_locale")

@@ -63,6 +63,10 @@ class AutoCb(CallbackData, prefix="au"):
     yes: bool
 
 
+class ReportCb(CallbackData, prefix="rs"):
+    m: int  # start the field report of this mission (the debrief nudge's button)
+
+
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
@@ -171,7 +175,14 @@ class Composer:
         if event == "cancelled":
             return [Notice("text", t("mission.cancelled_notice", card=card))]
         if event == "debrief":
-            return [Notice("text", t("reminder.debrief", id=mission.id))]
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[[button(t("report.now_button"), ReportCb(m=mission.id))]]
+            )
+            # The nudge now carries the way in: one tap starts the report.
+            text = t("report.nudge", id=mission.id)
+            return [Notice("text", text, payload=_markup(markup))]
+        if event == "report_flag":
+            return [Notice("flag", self._report_flag(t, mission, **extra))]
         if event == "remind":
             text = t("reminder.remind", when=when(mission, tz, locale), card=card)
             return [Notice("text", text)]
@@ -190,6 +201,24 @@ class Composer:
         if event in ("invited", "rescheduled"):
             notices.append(self._calendar(t, mission))
         return notices
+
+    def _report_flag(
+        self, t: Translate, mission: Mission, flags: list[str], report: dict[str, Any], people: int
+    ) -> str:
+        """Quality signals on a report, for the mission's organizer: codes and counts only."""
+        counts = ", ".join(
+            f"{t(f'report.label.{key}')} {value}"
+            for key, value in report.items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        )
+        return t(
+            "report.flag",
+            id=mission.id,
+            kind=t(f"mission.kind.{mission.kind}"),
+            people=people,
+            flags="; ".join(t(f"report.flag.{flag}") for flag in flags),
+            counts=counts or "—",
+        )
 
     def _calendar(self, t: Translate, mission: Mission) -> Notice:
         title = t("mission.ics_title", kind=t(f"mission.kind.{mission.kind}"), id=mission.id)

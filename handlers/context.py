@@ -11,6 +11,7 @@ from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
 from models.people import Person, Role
+from models.report_flows import DEFAULT_TOPICS
 
 Translate = Callable[..., str]
 
@@ -33,6 +34,8 @@ class Campaign:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     # Missions are typed and shown in this zone; stored in UTC.
     timezone: str = "Europe/Paris"
+    # Topics a field report can tick (tag keys; labels in the catalogs).
+    report_topics: tuple[str, ...] = DEFAULT_TOPICS
 
     def notice_fields(self) -> dict[str, Any]:
         return {

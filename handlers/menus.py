@@ -19,6 +19,7 @@ VOLUNTEER = (
     "help",
     "missions",
     "mymissions",
+    "debrief",
     "invite",
     "mydata",
     "consent",

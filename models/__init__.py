@@ -4,6 +4,7 @@ from models.base import Base
 from models.missions import Assignment, Mission
 from models.outbox import Broadcast, OutboxMessage
 from models.people import AuditEvent, ConsentEvent, Person, Team
+from models.reports import FieldReport, FieldReportMember, FieldReportVersion
 from models.runtime import ConversationState, ProcessedUpdate
 from models.zones import Zone
 
@@ -15,6 +16,9 @@ __all__ = [
     "Broadcast",
     "ConsentEvent",
     "ConversationState",
+    "FieldReport",
+    "FieldReportMember",
+    "FieldReportVersion",
     "Mission",
     "OutboxMessage",
     "Person",

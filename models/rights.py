@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from models import queue
+from models import queue, report_ops
 from models.consent import NOTICE_VERSION
 from models.database import Database
 from models.missions import Assignment
@@ -75,6 +75,8 @@ async def export(db: Database, person_id: int) -> dict[str, Any]:
                 for event in consent_rows
             ],
             "missions": missions,
+            # Counts only; they stay after an erasure, anonymous.
+            "field_reports": await report_ops.export_for(session, person_id),
             "activity": [
                 {"action": event.action, "at": event.at.isoformat()} for event in audit_rows
             ],
