@@ -217,17 +217,19 @@ async def _submit(
                 await _covered(session, mission.id, submission.author_id)
             ):
                 return None, False
+            # Checked before the new row is added: the checks' queries would flush it half-made.
+            members = await _members(session, mission.id, submission)
             report = FieldReport(
                 mission_id=mission.id,
                 author_id=submission.author_id,
                 zone_id=mission.zone_id,
                 kind=mission.kind,
                 version=1,
+                people=1 + len(members),
                 created_at=now,
+                updated_at=now,
             )
             session.add(report)
-            members = await _members(session, mission.id, submission)
-            report.people = 1 + len(members)
         else:
             if report.created_at + EDIT_WINDOW <= now:
                 return None, False
