@@ -12,9 +12,9 @@ from typing import TextIO
 from sqlalchemy import func, select
 
 from bot.app import Terrain
-from bot.demo_play import ORGANIZER_ID, play_missions, play_sign_ups
+from bot.demo_play import ORGANIZER_ID, play_missions, play_reports, play_sign_ups
 from bot.settings import Settings
-from models import ConsentEvent, ConversationState, OutboxMessage, Person
+from models import ConsentEvent, ConversationState, FieldReport, OutboxMessage, Person
 from models.clock import ManualClock
 from models.database import upgrade
 from sandbox import Message, Sandbox
@@ -52,7 +52,9 @@ async def run_demo(db_path: str | None, out: TextIO) -> int:
             lambda: sandbox.calls("getUpdates"), 10, lambda: "the bot did not start polling"
         )
         people = await play_sign_ups(sandbox)
-        await play_missions(sandbox, terrain, clock, path.parent, [user for _, user in people[:3]])
+        actors = [user for _, user in people[:3]]
+        await play_missions(sandbox, terrain, clock, path.parent, actors)
+        await play_reports(sandbox, terrain, clock, actors)
         held = await _what_is_held(terrain)
     finally:
         await terrain.stop()
@@ -76,6 +78,7 @@ async def _what_is_held(terrain: Terrain) -> str:
         )
         consents = await session.scalar(select(func.count()).select_from(ConsentEvent))
         pending = await session.scalar(select(func.count()).select_from(ConversationState))
+        reports = await session.scalar(select(func.count()).select_from(FieldReport))
         sent = await session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent")
         )
@@ -84,7 +87,8 @@ async def _what_is_held(terrain: Terrain) -> str:
         f"({', '.join(f'{n} {status}' for status, n in sorted(statuses.items()))}); "
         f"consent events: {consents}; conversations in progress: {pending} "
         "(Léa, who refused, left nothing; Yann's row is anonymous); "
-        f"messages sent through the outbox (cards, calendar files, reminders): {sent}"
+        f"messages sent through the outbox (cards, calendar files, reminders): {sent}; "
+        f"field reports (counts only, no voter's details): {reports}"
     )
 
 

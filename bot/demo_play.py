@@ -130,3 +130,56 @@ async def play_missions(
     await send_reminders(terrain.db, clock, terrain.reminder_timing, terrain.compose)
     await terrain.outbox.drain()
     await sb.settle()
+
+
+async def play_reports(
+    sb: Sandbox, terrain: Terrain, clock: ManualClock, people: list[User]
+) -> None:
+    """After the nudge, Anna and Tom report on the leafleting: cold fingers, a few typos, each
+    one caught and fixed; Tom corrects his report after sending it."""
+    _, anna, tom = people
+    await anna.press("Faire le compte rendu")
+    await anna.expect("tracts distribués")
+    await anna.send("18O")  # a letter O for a zero
+    await anna.expect("Un nombre est attendu")
+    await anna.send("180")
+    await anna.expect("Où surtout")
+    await anna.press("Marché")
+    await anna.press("4")
+    await anna.press("Transports")
+    await anna.press("Logement")
+    await anna.press("Terminé")
+    await anna.send("Rappeler la dame du 3e au 06 12 34 56 78")
+    await anna.expect("numéro de téléphone")
+    await anna.send("Beaucoup de questions sur le tracé du tram")
+    await anna.expect("Une photo")
+    await anna.press("Passer")  # no photo
+    await anna.press("Passer")  # no location
+    await anna.press("Envoyer")
+    await anna.expect("enregistré")
+
+    clock.advance(timedelta(hours=2))  # Tom reports later, on his way home
+    await tom.press("Report now")
+    await tom.expect("How many leaflets")
+    await tom.send("1200")  # one zero too many
+    await tom.expect("Is that right?")
+    await tom.press("No, let me fix it")
+    await tom.send("120")
+    await tom.expect("Mostly where")
+    await tom.press("Station, stops")
+    await tom.send("2")
+    await tom.expect("Which topics")
+    await tom.press("Transport")
+    await tom.press("Done")
+    for _ in range(3):
+        await tom.press("Skip")
+    await tom.press("Send")
+    await tom.expect("Report recorded")
+    # The reception was better than his tired thumb said: fixed, as a second version.
+    await tom.press("Fix it (24 h)")
+    await tom.press("✏️ Fix")
+    await tom.press("Reception (1-5)")
+    await tom.press("3")
+    await tom.press("Send")
+    await tom.expect("version 2")
+    await sb.settle()

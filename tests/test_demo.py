@@ -23,6 +23,9 @@ async def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "📅 Tomorrow: still coming?",
         "pas de confirmation de Tom",
         "Thank you for mission #1!",
+        "Un nombre est attendu",
+        "Report corrected (version 2)",
+        "field reports (counts only, no voter's details): 2",
         f"Database: {db}",
     ):
         assert expected in text
