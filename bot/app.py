@@ -18,7 +18,7 @@ from bot.middlewares import ActingPerson, OnceOnly
 from bot.outbox import Outbox
 from bot.progress import BroadcastProgress
 from bot.settings import Settings
-from bot.storage import DatabaseStorage, OneAtATime
+from bot.storage import conversation_storage
 from handlers import menus
 from handlers.cards import Composer
 from handlers.context import Campaign
@@ -63,9 +63,17 @@ class Terrain:
         self.catalogs = Catalogs(settings.default_locale)
         self.campaign = campaign_of(settings)
         self.bot = build_bot(settings)
+        # Conversation state: the database, or Redis when TERRAIN_REDIS_URL is set.
+        self.conversations, self.isolation = conversation_storage(
+            settings.redis_url, self.db, self.clock, self.bot.id
+        )
         self.dispatcher = self._dispatcher()
         self.scheduler = build_scheduler(
-            self.db, self.clock, settings.retention_days, settings.timezone
+            self.db,
+            self.clock,
+            settings.retention_days,
+            settings.timezone,
+            forget_conversations=self.conversations.forget_user,
         )
         progress = BroadcastProgress(
             self.bot, self.db, self.catalogs, settings.broadcast_progress_s
@@ -86,8 +94,10 @@ class Terrain:
 
     def _dispatcher(self) -> Dispatcher:
         dp = Dispatcher(
-            storage=DatabaseStorage(self.db, self.clock),
-            events_isolation=OneAtATime(),
+            storage=self.conversations,
+            events_isolation=self.isolation,
+            # Erasure reaches conversation state wherever it is kept (Redis included).
+            conversations=self.conversations,
             db=self.db,
             clock=self.clock,
             catalogs=self.catalogs,
@@ -115,6 +125,7 @@ class Terrain:
     async def run(self, *, handle_signals: bool = True) -> None:
         """Long polling until stopped (a signal, or `stop()`)."""
         try:
+            await self.conversations.check()  # an unreachable Redis fails here, not mid-talk
             await self.bot.delete_webhook()
             me = await self.bot.me()
             log.info("running as @%s", me.username)
@@ -132,6 +143,8 @@ class Terrain:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.bot.session.close()
+            # Polling's shutdown closes it too; not when start-up failed before polling.
+            await self.conversations.close()
             await self.engine.dispose()
 
     async def stop(self) -> None:

@@ -42,6 +42,15 @@ def run() -> int:
     if problem := token_problem(settings):
         return fail(problem)
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    from redis.exceptions import RedisError
+
+    from bot.storage import check_redis
+
+    try:
+        if settings.redis_url is not None:  # before anything is logged or migrated
+            asyncio.run(check_redis(settings.redis_url))
+    except RedisError as error:
+        return fail(f"cannot use Redis ({type(error).__name__}): check TERRAIN_REDIS_URL")
     setup_logging(logging.INFO, token)
     upgrade(settings.database_url)
 
@@ -51,6 +60,8 @@ def run() -> int:
 
     try:
         asyncio.run(Terrain(settings).run())
+    except RedisError as error:
+        return fail(f"cannot use Redis ({type(error).__name__}): check TERRAIN_REDIS_URL")
     except TelegramUnauthorizedError:
         return fail("Telegram refused TERRAIN_BOT_TOKEN (401): check it with @BotFather.")
     except TelegramNetworkError:

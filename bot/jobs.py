@@ -4,10 +4,12 @@ decided from the database and the injected clock, so a restart loses nothing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.storage import CONVERSATIONS_KEPT
 from models import bookkeeping, delivery, reminders, rights
 from models.clock import Clock
 from models.database import Database
@@ -15,14 +17,22 @@ from models.notices import Compose
 
 log = logging.getLogger(__name__)
 UPDATE_IDS_KEPT = timedelta(days=2)
-CONVERSATIONS_KEPT = timedelta(days=2)
 # Finished outbox rows hold chat ids and texts: kept a few days for diagnosis, then deleted.
 OUTBOX_KEPT = timedelta(days=3)
 
 
-async def enforce_retention(db: Database, clock: Clock, retention_days: int) -> int:
+async def enforce_retention(
+    db: Database,
+    clock: Clock,
+    retention_days: int,
+    forget_conversations: Callable[[int], Awaitable[None]] | None = None,
+) -> int:
+    """`forget_conversations(telegram_id)` reaches conversation state kept outside the database
+    (Redis): the storage's `forget_user`."""
     now = clock.now()
-    erased = await rights.erase_inactive(db, now - timedelta(days=retention_days), now)
+    erased = await rights.erase_inactive(
+        db, now - timedelta(days=retention_days), now, on_erased=forget_conversations
+    )
     await bookkeeping.forget_processed_updates(db, now - UPDATE_IDS_KEPT)
     await bookkeeping.forget_stale_conversations(db, now - CONVERSATIONS_KEPT)
     await delivery.purge_finished(db, now - OUTBOX_KEPT)
@@ -63,14 +73,20 @@ def add_reminders(
     )
 
 
-def build_scheduler(db: Database, clock: Clock, retention_days: int, timezone: str):
+def build_scheduler(
+    db: Database,
+    clock: Clock,
+    retention_days: int,
+    timezone: str,
+    forget_conversations: Callable[[int], Awaitable[None]] | None = None,
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
         enforce_retention,
         "cron",
         hour=3,
         minute=30,
-        args=(db, clock, retention_days),
+        args=(db, clock, retention_days, forget_conversations),
         id="retention",
         coalesce=True,
         misfire_grace_time=3600,

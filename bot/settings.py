@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    # Conversation state in Redis instead of the database (several replicas): redis://...
+    redis_url: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_locale: str = "fr"
     timezone: str = "Europe/Paris"
@@ -56,6 +59,17 @@ class Settings(BaseSettings):
             return [part for part in re.split(r"[,\s]+", value.strip("[] ")) if part]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None:
+                # Said without the URL itself: it may hold a password.
+                if problem := redis_url_problem(value):
+                    raise ValueError(problem)
         return value
 
     @field_validator("report_topics", mode="before")
@@ -98,6 +112,26 @@ class Settings(BaseSettings):
             path = self.database_url[len(prefix) :].split("?", 1)[0]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def redis_url_problem(url: str) -> str | None:
+    """Why a Redis URL can't be used, or None: redis://[[user]:password@]host[:port][/db],
+    rediss://... (TLS) or unix:///path/to/socket."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+    except ValueError:
+        return "not a valid Redis URL (expected redis://host:6379/0)"
+    if parts.scheme == "unix":
+        return None if parts.path else "a unix:// Redis URL needs the socket's path"
+    if parts.scheme not in ("redis", "rediss"):
+        return "a Redis URL starts with redis://, rediss:// or unix:// (e.g. redis://host:6379/0)"
+    if not parts.hostname:
+        return "the Redis URL has no host (expected redis://host:6379/0)"
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        return "the Redis database in the URL must be a number (redis://host:6379/0)"
+    return None
 
 
 def token_problem(settings: Settings) -> str | None:

@@ -1,19 +1,36 @@
-"""Conversation state (aiogram FSM) kept in the database, so a restart loses no conversation
-and an erasure can find and delete it."""
+"""Conversation state (aiogram FSM): kept in the database by default, so a restart loses no
+conversation and an erasure can find and delete it; in Redis when TERRAIN_REDIS_URL is set, for
+campaigns that run several replicas. Either way the storage can forget one user everywhere."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
+from aiogram.fsm.storage.base import (
+    BaseEventIsolation,
+    BaseStorage,
+    DefaultKeyBuilder,
+    StateType,
+    StorageKey,
+)
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
 
 from models.clock import Clock
 from models.database import Database
 from models.runtime import ConversationState
+from models.volunteers import drop_conversation
+
+# A conversation abandoned half-way is deleted after this long without a change (the daily job
+# in the database, a TTL in Redis).
+CONVERSATIONS_KEPT = timedelta(days=2)
+# How long `terrain run` waits for Redis before saying it cannot reach it.
+REDIS_CONNECT_TIMEOUT_S = 5.0
 
 
 def _key(key: StorageKey) -> str:
@@ -58,8 +75,77 @@ class DatabaseStorage(BaseStorage):
             row = await session.get(ConversationState, _key(key))
             return dict(row.data) if row else {}
 
+    async def forget_user(self, user_id: int) -> None:
+        """Delete every conversation this user has in any chat. `models.rights.forget` already
+        does so in the erasure's own transaction; this is the same for every storage."""
+        async with self.db.begin() as session:
+            await drop_conversation(session, user_id)
+
+    async def check(self) -> None:
+        pass
+
     async def close(self) -> None:
         pass
+
+
+class TerrainRedisStorage(RedisStorage):
+    """aiogram's Redis storage, keys `fsm:<bot id>:<chat id>[:<thread id>]:<user id>:<destiny>:
+    <state|data|lock>`, plus what Terrain needs: forgetting a user, and a start-up check."""
+
+    def __init__(self, redis: Redis, *, bot_id: int, **kwargs: Any) -> None:
+        # The bot id in the keys: two campaigns (two bots) may share one Redis.
+        self.keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        super().__init__(redis, key_builder=self.keys, **kwargs)
+        self.bot_id = bot_id
+
+    async def forget_user(self, user_id: int) -> None:
+        """Delete this user's state and data in every chat of this bot. Lock keys are left: the
+        update being handled may hold one (it is released or expires, and holds nothing)."""
+        sep = self.keys.separator
+        pattern = f"{self.keys.prefix}{sep}{self.bot_id}{sep}*{sep}{user_id}{sep}*"
+        doomed = []
+        async for raw in self.redis.scan_iter(match=pattern, count=500):
+            key = raw.decode() if isinstance(raw, bytes) else raw
+            parts = key.split(sep)
+            # [..., user id, destiny, part]: the user id is always third from the end (the
+            # pattern alone would also match a thread id equal to it).
+            if parts[-3] == str(user_id) and parts[-1] in ("state", "data"):
+                doomed.append(key)
+        if doomed:
+            await self.redis.delete(*doomed)
+
+    async def check(self) -> None:
+        """Fail now, with a RedisError, when Redis cannot be reached or refuses us."""
+        await self.redis.ping()
+
+
+ConversationStorage = DatabaseStorage | TerrainRedisStorage
+
+
+async def check_redis(url: str) -> None:
+    """Raise a RedisError when Redis at `url` cannot be reached or refuses us."""
+    client = Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S)
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+
+
+def conversation_storage(
+    redis_url: str | None, db: Database, clock: Clock, bot_id: int
+) -> tuple[ConversationStorage, BaseEventIsolation]:
+    """The storage and the event isolation for conversations: the database with one lock per
+    chat in this process, or Redis with one Redis lock per chat, shared by every replica."""
+    if redis_url is None:
+        return DatabaseStorage(db, clock), OneAtATime()
+    storage = TerrainRedisStorage.from_url(
+        redis_url,
+        connection_kwargs={"socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S},
+        bot_id=bot_id,
+        state_ttl=CONVERSATIONS_KEPT,
+        data_ttl=CONVERSATIONS_KEPT,
+    )
+    return storage, storage.create_isolation()
 
 
 class OneAtATime(BaseEventIsolation):

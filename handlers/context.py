@@ -22,6 +22,12 @@ class Catalogs(Protocol):
     def translator(self, locale: str) -> Translate: ...
 
 
+class Conversations(Protocol):
+    """Where conversation state is kept (the database or Redis), as erasure needs it."""
+
+    async def forget_user(self, user_id: int) -> None: ...
+
+
 @dataclass(frozen=True)
 class Campaign:
     """The campaign facts that appear in messages (the privacy notice above all)."""

@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from handlers import menus
-from handlers.context import Campaign, Catalogs, Translate
+from handlers.context import Campaign, Catalogs, Conversations, Translate
 from handlers.keyboards import ConsentChange, ForgetChoice, consent_keyboard, forget_keyboard
 from handlers.signup import notice_text
 from handlers.states import Rights
@@ -120,10 +120,13 @@ async def forget_answer(
     campaign: Campaign,
     db: Database,
     clock: Clock,
+    conversations: Conversations,
 ) -> None:
     await state.clear()
     if callback_data.confirm and person is not None:
         await rights.forget(db, person.id, clock.now())
+        # Conversations in other chats too, and in Redis when it holds them.
+        await conversations.forget_user(query.from_user.id)
         if person.role != Role.VOLUNTEER and query.from_user.id not in campaign.admin_ids:
             # Their chat's menu still shows the role they had: back to everyone's menu.
             await menus.install_for_chat(

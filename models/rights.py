@@ -3,6 +3,7 @@ and retention, which erases people nobody has heard from for too long."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -83,13 +84,19 @@ async def export(db: Database, person_id: int) -> dict[str, Any]:
         }
 
 
-async def forget(db: Database, person_id: int, now: datetime, *, reason: str = "request") -> None:
+async def forget(
+    db: Database, person_id: int, now: datetime, *, reason: str = "request"
+) -> int | None:
     """Erase a person's personal data. The row stays, anonymous, so counts they gave still add
-    up; an audit event records that an erasure happened, and nothing about whom."""
+    up; an audit event records that an erasure happened, and nothing about whom.
+
+    Returns the Telegram id that was erased (None if already erased), for the caller to erase
+    what lives outside the database too (conversation state in Redis)."""
     async with db.begin() as session:
         person = await session.get_one(Person, person_id)
-        if person.telegram_id is not None:
-            await drop_conversation(session, person.telegram_id)
+        telegram_id = person.telegram_id
+        if telegram_id is not None:
+            await drop_conversation(session, telegram_id)
         await queue.erase_for_person(session, person_id)
         person.telegram_id = None
         person.username = None
@@ -107,10 +114,18 @@ async def forget(db: Database, person_id: int, now: datetime, *, reason: str = "
         person.reachable = False
         person.erased_at = now
         session.add(AuditEvent(action="person.erased", detail={"reason": reason}, at=now))
+    return telegram_id
 
 
-async def erase_inactive(db: Database, cutoff: datetime, now: datetime) -> int:
-    """Retention: erase everyone last heard from before `cutoff`. Returns how many."""
+async def erase_inactive(
+    db: Database,
+    cutoff: datetime,
+    now: datetime,
+    *,
+    on_erased: Callable[[int], Awaitable[None]] | None = None,
+) -> int:
+    """Retention: erase everyone last heard from before `cutoff`. Returns how many.
+    `on_erased(telegram_id)` is awaited after each erasure is committed."""
     async with db() as session:
         ids = list(
             await session.scalars(
@@ -120,5 +135,7 @@ async def erase_inactive(db: Database, cutoff: datetime, now: datetime) -> int:
             )
         )
     for person_id in ids:
-        await forget(db, person_id, now, reason="retention")
+        telegram_id = await forget(db, person_id, now, reason="retention")
+        if telegram_id is not None and on_erased is not None:
+            await on_erased(telegram_id)
     return len(ids)

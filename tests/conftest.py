@@ -1,6 +1,7 @@
 """Fixtures that run the real Terrain against the sandbox over HTTP, on a real database:
 a fresh SQLite file per test, and the same suite on PostgreSQL when
-TERRAIN_TEST_DATABASE_URL is set."""
+TERRAIN_TEST_DATABASE_URL is set. Conversation state in Redis is tested when
+TERRAIN_TEST_REDIS_URL names a Redis database the tests may flush."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
 BOT_USERNAME = "terrain_test_bot"
 ADMIN_ID = 900001
 PG_URL = os.environ.get("TERRAIN_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TERRAIN_TEST_REDIS_URL")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
@@ -46,6 +48,23 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         await _reset_postgres(url)
     await asyncio.to_thread(upgrade, url)
     return url
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """A Redis database emptied before and after the test (so use a dedicated number)."""
+    if not REDIS_URL:
+        pytest.skip(
+            "Redis run skipped: set TERRAIN_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15, "
+            "a database the tests may flush) to run it"
+        )
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL)
+    await client.flushdb()
+    yield REDIS_URL
+    await client.flushdb()
+    await client.aclose()
 
 
 @pytest.fixture

@@ -119,3 +119,30 @@ def test_unreachable_database_gets_one_line() -> None:
     assert result.stderr.strip().splitlines() == [
         "terrain: cannot use the database (ConnectionRefusedError): check TERRAIN_DATABASE_URL"
     ]
+
+
+def test_a_malformed_redis_url_gets_one_line_without_the_url(tmp_path: Path) -> None:
+    for url in ("localhost:6379", "redis://:s3cret@host:port/0", "redis://h/abc", "http://h"):
+        result = terrain(
+            "run",
+            TERRAIN_BOT_TOKEN=TOKEN,
+            TERRAIN_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/t.db",
+            TERRAIN_REDIS_URL=url,
+        )
+        assert result.returncode == 2, url
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "TERRAIN_REDIS_URL" in lines[0], url
+        assert "s3cret" not in result.stderr
+
+
+def test_unreachable_redis_gets_one_line(tmp_path: Path) -> None:
+    result = terrain(
+        "run",
+        TERRAIN_BOT_TOKEN=TOKEN,
+        TERRAIN_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/t.db",
+        TERRAIN_REDIS_URL="redis://:s3cret@127.0.0.1:9/0",
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "terrain: cannot use Redis (ConnectionError): check TERRAIN_REDIS_URL"
+    ]
