@@ -85,13 +85,31 @@ async def test_every_validation_message(sandbox: Sandbox, app: Terrain, locale: 
     assert report.flags == ["doors_implausible"]
 
 
-async def test_answered_more_than_calls_and_scale(sandbox: Sandbox, app: Terrain) -> None:
-    bob = sandbox.user("Bob", username="bob", language_code="en")
-    await mission(app, "phone_bank", (await person(app, bob),))
+@pytest.mark.parametrize("locale", ["fr", "en"])
+async def test_answered_more_than_calls_and_scale(
+    sandbox: Sandbox, app: Terrain, locale: str
+) -> None:
+    bob = sandbox.user("Bob", username="bob", language_code=locale)
+    who = await person(app, bob)
+    await mission(app, "phone_bank", (who,))
+    await mission(app, "leafleting", (who,))
     await bob.send("/debrief")
+    await bob.press("#1")
     await bob.send("20")
     await bob.send("21")
-    await bob.expect(says(app, "en", "report.invalid.answered_more"))
+    await bob.expect(says(app, locale, "report.invalid.answered_more"))
+    await bob.send("/debrief")
+    await bob.press("#2")
+    await bob.send("100")
+    await bob.expect(says(app, locale, "report.q.place"))
+    await bob.send("rue de Siam")
+    await bob.send("6")
+    await bob.expect(says(app, locale, "report.invalid.scale"))
+    await bob.expect(says(app, locale, "report.q.reception"))
+    await bob.press("5")
+    await bob.expect(says(app, locale, "report.q.topics"))
+    await bob.send("ok")
+    await bob.expect(says(app, locale, "report.invalid.expect_topics"))
 
 
 async def test_back_skip_and_cancel(sandbox: Sandbox, app: Terrain) -> None:

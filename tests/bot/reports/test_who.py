@@ -4,6 +4,7 @@ never counted twice), the organizer's quality flags, and the person's rights ove
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from bot.app import Terrain
 from models.missions import MissionStatus
@@ -26,6 +27,11 @@ async def test_refusals_say_why(sandbox: Sandbox, app: Terrain) -> None:
     await anna.expect("a été annulée")
     await anna.press(callback_data="rs:2")
     await anna.expect("Vous n'étiez pas sur la mission #2")
+    await mission(app, "posters", (who,), ended_ago=timedelta(hours=-30))
+    await anna.press(callback_data="rs:3")
+    await anna.expect("n'a pas encore commencé")
+    await anna.press(callback_data="rs:99")
+    await anna.expect("n'existe pas")
     stranger = sandbox.user("Zoé", language_code="fr")
     await stranger.send("/debrief")
     await stranger.expect("/start")
