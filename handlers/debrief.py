@@ -265,7 +265,12 @@ async def _send(
     report, changed = await report_ops.submit(db, submission, clock.now(), compose)
     await state.clear()
     if report is None:
-        await message.edit_text(t("report.edit_closed"), reply_markup=None)
+        text = t("report.edit_closed")
+        if not data["base"]:
+            # Not recorded: say why (cancelled, or counted in a group report meanwhile).
+            _, refusal, _ = await report_ops.check(db, data["m"], person.id, clock.now())
+            text = t(f"report.refused.{refusal}", id=data["m"]) if refusal else text
+        await message.edit_text(text, reply_markup=None)
         await query.answer()
         return
     if not changed:

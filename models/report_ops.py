@@ -213,8 +213,12 @@ async def _submit(
         if report is not None and submission.base_version != report.version:
             return report, False  # already recorded: a double tap or a re-delivered update
         if report is None:
-            if not await _on_mission(session, mission.id, submission.author_id) or (
-                await _covered(session, mission.id, submission.author_id)
+            # Checked again at the end: the mission may have been cancelled, or a team lead's
+            # group report may have counted this person, while they were answering.
+            if (
+                mission.status == MissionStatus.CANCELLED
+                or not await _on_mission(session, mission.id, submission.author_id)
+                or await _covered(session, mission.id, submission.author_id)
             ):
                 return None, False
             # Checked before the new row is added: the checks' queries would flush it half-made.

@@ -45,6 +45,10 @@ async def test_group_report_by_a_team_lead(sandbox: Sandbox, app: Terrain) -> No
     a = await person(app, anna, team="Brest centre")
     b = await person(app, bob, team="Brest centre")
     await mission(app, "door_knocking", (chief, a, b), hours=3)
+    await anna.send("/debrief")  # Anna starts her own report, and leaves it at the summary
+    await anna.send("0")
+    await anna.press("Personne nulle part")
+    await anna.expect("Tout est juste")
     await lead.send("/debrief")
     await lead.expect("Qui était avec vous")
     await lead.press("Anna")
@@ -60,6 +64,8 @@ async def test_group_report_by_a_team_lead(sandbox: Sandbox, app: Terrain) -> No
     [report] = await reports(app)
     assert report.people == 2 and report.author_id == chief.id
     # Anna's doors are in Lena's report: she is not asked again, and can't count them twice.
+    await anna.press("Envoyer")
+    await anna.expect("déjà compté votre travail")
     await anna.send("/debrief")
     await anna.expect("Aucune mission")
     await anna.press(callback_data=f"rs:{report.mission_id}")
