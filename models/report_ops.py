@@ -300,14 +300,18 @@ async def _flag(
 
 
 async def export_for(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
-    """The reports this person filed, for /mydata."""
+    """The reports this person filed, and those of a team lead that counted them, for /mydata."""
+    covering = select(FieldReportMember.report_id).where(FieldReportMember.person_id == person_id)
     rows = await session.scalars(
-        select(FieldReport).where(FieldReport.author_id == person_id).order_by(FieldReport.id)
+        select(FieldReport)
+        .where((FieldReport.author_id == person_id) | FieldReport.id.in_(covering))
+        .order_by(FieldReport.id)
     )
     return [
         {
             "mission": report.mission_id,
             "kind": report.kind,
+            "filed_by": "me" if report.author_id == person_id else "my team lead",
             "version": report.version,
             "people": report.people,
             "answers": report.answers(),

@@ -72,6 +72,10 @@ async def test_group_report_by_a_team_lead(sandbox: Sandbox, app: Terrain) -> No
     await anna.expect("déjà compté votre travail")
     await bob.send("/debrief")
     await bob.expect("How many doors")
+    await anna.send("/mydata")
+    export = await anna.wait_for(lambda: next((m for m in anna.replies() if m.document), None))
+    [counted] = json.loads(export.document.data)["field_reports"]
+    assert counted["filed_by"] == "my team lead" and counted["answers"]["doors_knocked"] == 200
 
 
 async def test_flags_go_to_the_organizer_without_names(sandbox: Sandbox, app: Terrain) -> None:
