@@ -148,7 +148,9 @@ async def _start(
                 t("report.members"), reply_markup=members_keyboard(t, data["choices"], [])
             )
             return
-    await show(message, await goto(state, data, 0, t, campaign.report_topics), edit=False)
+    await show(
+        message, await goto(state, data, 0, t, campaign.report_topics), edit=False, state=state
+    )
 
 
 @router.callback_query(Debrief.members, MemberCb.filter())
@@ -202,7 +204,12 @@ async def edit_pressed(
     report, mission, members = found
     data = _draft(mission, report.people, members)
     data["answers"], data["base"] = report.answers(), report.version
-    await show(query.message, await to_review(state, data, t, campaign.report_topics), edit=False)
+    await show(
+        query.message,
+        await to_review(state, data, t, campaign.report_topics),
+        edit=False,
+        state=state,
+    )
     await query.answer()
 
 

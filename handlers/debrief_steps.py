@@ -40,17 +40,37 @@ class Debrief(StatesGroup):
     review = State()
 
 
-async def show(message: Message, screen: Screen, *, edit: bool) -> None:
-    """Edit the question in place after a tap; a typed answer gets the next one below it."""
+async def show(
+    message: Message, screen: Screen, *, edit: bool, state: FSMContext | None = None
+) -> None:
+    """Edit the question in place after a tap; a typed answer gets the next one below it, and
+    the question above loses its keypad (a tap there would be on a question gone by)."""
     text, markup = screen
     if not edit:
-        await message.answer(text, reply_markup=markup)
+        live = state if state is not None and await state.get_state() is not None else None
+        if live is not None:
+            await _retire(message, live)
+        sent = await message.answer(text, reply_markup=markup)
+        if live is not None:
+            await live.update_data(q=sent.message_id)
         return
     try:
         await message.edit_text(text, reply_markup=markup)
     except TelegramBadRequest as error:
         if "not modified" not in str(error):
             raise
+
+
+async def _retire(message: Message, state: FSMContext) -> None:
+    """Before the next question goes out, so the person never sees two live keypads."""
+    previous = (await state.get_data()).get("q")
+    if previous and message.bot is not None:
+        try:
+            await message.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=previous, reply_markup=None
+            )
+        except TelegramBadRequest:
+            pass  # deleted by the person, or already without keys
 
 
 async def goto(
@@ -126,9 +146,14 @@ async def typed(message: Message, state: FSMContext, t: Translate, campaign: Cam
         value = _typed(step, message.text or "")
     except Invalid as problem:
         screen = question(t, data, campaign.report_topics, t(f"report.invalid.{problem.reason}"))
-        await show(message, screen, edit=False)
+        await show(message, screen, edit=False, state=state)
         return
-    await show(message, await answered(state, data, value, t, campaign.report_topics), edit=False)
+    await show(
+        message,
+        await answered(state, data, value, t, campaign.report_topics),
+        edit=False,
+        state=state,
+    )
 
 
 @router.message(Debrief.step, F.photo)
@@ -137,11 +162,13 @@ async def photo(message: Message, state: FSMContext, t: Translate, campaign: Cam
     step = flows.flow(data["kind"])[data["i"]]
     topics = campaign.report_topics
     if step.kind != "photo" or not message.photo:
-        await show(message, question(t, data, topics, t("report.invalid.not_now")), edit=False)
+        await show(
+            message, question(t, data, topics, t("report.invalid.not_now")), edit=False, state=state
+        )
         return
     # Telegram's file id only: the picture stays on Telegram's servers.
     value = message.photo[-1].file_id
-    await show(message, await answered(state, data, value, t, topics), edit=False)
+    await show(message, await answered(state, data, value, t, topics), edit=False, state=state)
 
 
 @router.message(Debrief.step, F.location)
@@ -150,18 +177,20 @@ async def location(message: Message, state: FSMContext, t: Translate, campaign: 
     step = flows.flow(data["kind"])[data["i"]]
     topics = campaign.report_topics
     if step.kind != "location":
-        await show(message, question(t, data, topics, t("report.invalid.not_now")), edit=False)
+        await show(
+            message, question(t, data, topics, t("report.invalid.not_now")), edit=False, state=state
+        )
         return
     # Zones have no coordinates yet, so the distance can't be checked: only the fact that a
     # location was shared is kept, the coordinates are dropped here.
-    await show(message, await answered(state, data, True, t, topics), edit=False)
+    await show(message, await answered(state, data, True, t, topics), edit=False, state=state)
 
 
 @router.message(Debrief.step, ~F.text.startswith("/"))
 async def other(message: Message, state: FSMContext, t: Translate, campaign: Campaign) -> None:
     data = await state.get_data()
     error = t("report.invalid.not_now")
-    await show(message, question(t, data, campaign.report_topics, error), edit=False)
+    await show(message, question(t, data, campaign.report_topics, error), edit=False, state=state)
 
 
 @router.callback_query(Debrief.step, KeyCb.filter())

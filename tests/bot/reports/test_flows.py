@@ -29,6 +29,9 @@ async def test_door_knocking_by_keypad_and_typing(sandbox: Sandbox, app: Terrain
     await anna.expect("vraies conversations")
     await anna.send("9")  # typed
     await anna.expect("favorables")
+    # The question answered by typing keeps its text but loses its keypad.
+    above = next(m for m in anna.transcript if m.message_id == first.message_id)
+    assert "vraies conversations" in above.text and not above.buttons
     for answer in ("4", "2", "1", "2"):
         await anna.send(answer)
     await anna.expect("recontactés")
