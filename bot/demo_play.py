@@ -91,8 +91,11 @@ async def play_sign_ups(sb: Sandbox) -> list[tuple[str, User]]:
     await sb.settle()
     return [
         ("Camille, organizer: signs up, creates a team and a mission, assigns it", organizer),
-        ("Anna: both purposes, shares her number, accepts a mission, confirms", anna),
-        ("Tom: team invite, in English, mistypes his postal code, never confirms", tom),
+        ("Anna: both purposes, shares her number, accepts a mission, confirms, reports", anna),
+        (
+            "Tom: team invite, in English, mistypes a postal code, never confirms, fixes a report",
+            tom,
+        ),
         ("Léa: reads the notice and refuses", lea),
         ("Yann: signs up, then asks to be forgotten", yann),
     ]
