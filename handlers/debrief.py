@@ -166,6 +166,11 @@ async def member(
         await query.answer()
         return
     known = {person_id for person_id, _ in data.get("choices", [])}
+    if callback_data.p < 0:
+        await state.clear()
+        await query.message.edit_text(t("report.cancelled"), reply_markup=None)
+        await query.answer()
+        return
     if callback_data.p:
         if callback_data.p in known:
             chosen = list(data["members"])

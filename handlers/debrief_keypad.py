@@ -29,7 +29,7 @@ class ReviewCb(CallbackData, prefix="rv"):
 
 
 class MemberCb(CallbackData, prefix="rm"):
-    p: int  # a person's id to tick or untick; 0: done
+    p: int  # a person's id to tick or untick; 0: done; -1: cancel
 
 
 class EditCb(CallbackData, prefix="re"):
@@ -200,5 +200,5 @@ def members_keyboard(
         for person_id, name in choices
     ]
     done = "report.members_done_button" if chosen else "report.just_me_button"
-    rows.append([button(t(done), MemberCb(p=0))])
+    rows.append([button(t(done), MemberCb(p=0)), button(t("report.cancel_button"), MemberCb(p=-1))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
