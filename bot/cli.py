@@ -20,7 +20,7 @@ from bot.settings import Settings, token_problem
 from models.database import DatabaseUrlError, parse_database_url, upgrade
 
 if TYPE_CHECKING:
-    from models.zone_import import ImportSummary
+    from models.zone_import import ImportSummary, ShapeSummary
 
 USAGE_ERROR = 2
 
@@ -87,6 +87,15 @@ def zones_import(file: str) -> int:
     path = Path(file)
     if not path.is_file():
         return fail(f"no such file: {file}")
+    from models.zone_shapes import looks_like_geojson
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError as error:
+        return fail(f"cannot read {file}: {error.strerror or type(error).__name__}")
+    if looks_like_geojson(path.name, head):
+        return shapes_import(settings, file, path)
     started = time.perf_counter()
 
     async def load() -> ImportSummary:
@@ -112,6 +121,44 @@ def zones_import(file: str) -> int:
         return USAGE_ERROR
     sys.stdout.write(describe_import(file, summary, time.perf_counter() - started))
     return 0
+
+
+def shapes_import(settings: Settings, file: str, path: Path) -> int:
+    """A GeoJSON of outlines: centres and radii for the zones already loaded."""
+    from models.database import create_database, create_engine
+    from models.zone_import import import_shapes
+    from models.zone_shapes import ShapeFileError, parse_shapes
+
+    async def load() -> ShapeSummary:
+        engine = create_engine(settings.database_url)
+        try:
+            return await import_shapes(create_database(engine), shape_file)
+        finally:
+            await engine.dispose()
+
+    try:
+        shape_file = parse_shapes(path.read_text(encoding="utf-8-sig"))
+    except OSError as error:
+        return fail(f"cannot read {file}: {error.strerror or type(error).__name__}")
+    except UnicodeDecodeError:
+        return fail(f"{file}: nothing loaded, a GeoJSON file must be UTF-8")
+    except ShapeFileError as error:
+        return fail(f"{file}: nothing loaded, {error}")
+    upgrade(settings.database_url)
+    sys.stdout.write(describe_shapes(file, asyncio.run(load())))
+    return 0
+
+
+def describe_shapes(file: str, summary: ShapeSummary) -> str:
+    lines = [
+        f"{file}: GeoJSON outlines, {summary.features} features",
+        f"  centres set:   {summary.updated} zones",
+        f"  unchanged:     {summary.unchanged} zones",
+        f"  {summary.unmatched} features matched no zone",
+    ]
+    if summary.without_code:
+        lines.append(f"  {summary.without_code} features without a zone code, ignored")
+    return "\n".join(lines) + "\n"
 
 
 def describe_import(file: str, summary: ImportSummary, seconds: float) -> str:
@@ -149,9 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     zones = commands.add_parser("zones", help="zones: communes, polling stations...")
     zones_import_parser = zones.add_subparsers(dest="zones_command", required=True).add_parser(
         "import",
-        help="load zones from a CSV: 'code,name,kind,parent' or a Ministry results file",
+        help="load zones from a CSV ('code,name,kind,parent' or a Ministry results file), "
+        "or their outlines from a GeoJSON (centres of the zones already loaded)",
     )
-    zones_import_parser.add_argument("file", help="the CSV file")
+    zones_import_parser.add_argument("file", help="the CSV or GeoJSON file")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":

@@ -33,7 +33,15 @@ COUNTS = (
     "signups",
 )
 # What a snapshot (and an edit) carries besides the counts.
-EXTRAS = ("place", "topics", "note", "photo_file_id", "location_shared", "nobody_home")
+EXTRAS = (
+    "place",
+    "topics",
+    "note",
+    "photo_file_id",
+    "location_shared",
+    "location_near",
+    "nobody_home",
+)
 
 
 class FieldReport(Base):
@@ -76,9 +84,11 @@ class FieldReport(Base):
     note: Mapped[str | None] = mapped_column(Text)
     # Telegram's file id only: the photo itself stays on Telegram.
     photo_file_id: Mapped[str | None] = mapped_column(String(256))
-    # Zones have no coordinates yet: a shared location can't be checked, so only the fact
-    # that one was shared is kept, never the coordinates.
+    # A shared location is checked against the zone's centre when it is shared, then
+    # dropped: only that one was shared, and whether it was near the zone (None: the zone
+    # has no centre), are kept, never the coordinates.
     location_shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    location_near: Mapped[bool | None] = mapped_column(Boolean)
     nobody_home: Mapped[bool] = mapped_column(Boolean, default=False)
     # Quality signals for the organizer (codes); they never block the volunteer.
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, func, select
+from sqlalchemy import Float, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -41,6 +41,11 @@ class Zone(Base):
     target_leaflets: Mapped[int | None] = mapped_column(Integer)
     # Registered voters where the source says (polling stations): a scale for targets.
     registered_voters: Mapped[int | None] = mapped_column(Integer)
+    # Centre (WGS 84) and radius of the zone's outline, from a GeoJSON import: what a shared
+    # location is checked against (see models/report_checks.py). None: no outline loaded.
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    radius_m: Mapped[int | None] = mapped_column(Integer)
 
 
 def fold(text: str) -> str:
@@ -151,3 +156,27 @@ async def zone_detail(db: Database, zone_id: int) -> ZoneDetail | None:
             select(func.count()).select_from(Zone).where(Zone.parent_id == zone_id)
         )
         return ZoneDetail(zone, parent, children or 0)
+
+
+@dataclass(frozen=True)
+class Centre:
+    lat: float
+    lon: float
+    radius_m: int
+
+
+async def zone_centre(db: Database, zone_id: int) -> Centre | None:
+    """The zone's centre, or its nearest ancestor's that has one (a street list inside a
+    bureau with an outline); None when none has."""
+    seen: set[int] = set()
+    async with db() as session:
+        current: int | None = zone_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            zone = await session.get(Zone, current)
+            if zone is None:
+                return None
+            if zone.lat is not None and zone.lon is not None and zone.radius_m is not None:
+                return Centre(zone.lat, zone.lon, zone.radius_m)
+            current = zone.parent_id
+    return None
