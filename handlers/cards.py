@@ -203,7 +203,13 @@ class Composer:
         return notices
 
     def _report_flag(
-        self, t: Translate, mission: Mission, flags: list[str], report: dict[str, Any], people: int
+        self,
+        t: Translate,
+        mission: Mission,
+        flags: list[str],
+        report: dict[str, Any],
+        people: int,
+        far_km: float | None = None,
     ) -> str:
         """Quality signals on a report, for the mission's organizer: codes and counts only."""
         counts = ", ".join(
@@ -216,7 +222,10 @@ class Composer:
             id=mission.id,
             kind=t(f"mission.kind.{mission.kind}"),
             people=people,
-            flags="; ".join(t(f"report.flag.{flag}") for flag in flags),
+            flags="; ".join(
+                t(f"report.flag.{flag}", km="?" if far_km is None else f"{far_km:g}")
+                for flag in flags
+            ),
             counts=counts or "—",
         )
 

@@ -12,20 +12,25 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy import select
 
 from handlers.context import Campaign, Translate
 from handlers.debrief_keypad import KeyCb, high_check, question, summary
 from models import report_flows as flows
+from models.database import Database
+from models.missions import Mission
 from models.report_checks import (
     NOTE_MAX,
     PLACE_MAX,
     clean_count,
     clean_scale,
     clean_text,
+    distance_beyond,
     inconsistency,
     plausible_bound,
 )
 from models.validation import Invalid
+from models.zones import zone_centre
 
 router = Router(name="debrief_steps")
 router.message.filter(F.chat.type == "private")
@@ -172,7 +177,9 @@ async def photo(message: Message, state: FSMContext, t: Translate, campaign: Cam
 
 
 @router.message(Debrief.step, F.location)
-async def location(message: Message, state: FSMContext, t: Translate, campaign: Campaign) -> None:
+async def location(
+    message: Message, state: FSMContext, t: Translate, campaign: Campaign, db: Database
+) -> None:
     data = await state.get_data()
     step = flows.flow(data["kind"])[data["i"]]
     topics = campaign.report_topics
@@ -181,9 +188,22 @@ async def location(message: Message, state: FSMContext, t: Translate, campaign: 
             message, question(t, data, topics, t("report.invalid.not_now")), edit=False, state=state
         )
         return
-    # Zones have no coordinates yet, so the distance can't be checked: only the fact that a
-    # location was shared is kept, the coordinates are dropped here.
+    # Checked against the mission's zone here, then dropped: the conversation keeps that a
+    # location was shared, whether it was near, and how far (for the organizer's flag).
+    assert message.location is not None
+    near, km = await _near(db, data["m"], message.location.latitude, message.location.longitude)
+    data["answers"]["location_near"] = near
+    data["answers"].pop("location_km", None)
+    if near is False:
+        data["answers"]["location_km"] = km
     await show(message, await answered(state, data, True, t, topics), edit=False, state=state)
+
+
+async def _near(db: Database, mission_id: int, lat: float, lon: float) -> tuple[bool | None, float]:
+    async with db() as session:
+        zone_id = await session.scalar(select(Mission.zone_id).where(Mission.id == mission_id))
+    centre = await zone_centre(db, zone_id) if zone_id is not None else None
+    return distance_beyond(lat, lon, centre)
 
 
 @router.message(Debrief.step, ~F.text.startswith("/"))

@@ -9,6 +9,8 @@ from typing import Any
 
 from models.report_flows import OUTCOMES
 from models.validation import Invalid
+from models.zone_shapes import haversine_m
+from models.zones import Centre
 
 NOTE_MAX = 500
 PLACE_MAX = 80
@@ -29,6 +31,9 @@ PLAUSIBLE_PER_HOUR = {
     "spots": 40,
     "signups": 20,
 }
+# A shared location farther than this beyond the zone's radius is flagged (GPS error, a
+# street just across the boundary, the outline being a rough circle).
+FAR_MARGIN_M = 1_500
 # The usual share of opened doors is 10-30%; flagged only far outside it, on enough doors.
 CONTACT_RATE_LOW, CONTACT_RATE_HIGH, CONTACT_RATE_MIN_DOORS = 0.03, 0.6, 20
 
@@ -97,8 +102,7 @@ def plausible_bound(key: str, hours: float, people: int) -> int | None:
 
 def quality_flags(answers: dict[str, Any], hours: float, people: int) -> list[str]:
     """Signals for the organizer: a contact rate far outside the usual range, more doors than
-    the mission's length makes plausible. (A shared location can't be checked against the
-    zone yet: zones have no coordinates.)"""
+    the mission's length makes plausible, a shared location far from the mission's zone."""
     flags = []
     knocked, opened = answers.get("doors_knocked"), answers.get("doors_opened")
     if knocked and knocked >= CONTACT_RATE_MIN_DOORS and opened is not None:
@@ -108,4 +112,15 @@ def quality_flags(answers: dict[str, Any], hours: float, people: int) -> list[st
     bound = plausible_bound("doors_knocked", hours, people)
     if knocked is not None and bound is not None and knocked > bound:
         flags.append("doors_implausible")
+    if answers.get("location_shared") and answers.get("location_near") is False:
+        flags.append("far")
     return flags
+
+
+def distance_beyond(lat: float, lon: float, centre: Centre | None) -> tuple[bool | None, float]:
+    """(near, km from the zone's centre) for a shared location: near is None when the zone
+    has no centre. The coordinates go no further than this function's caller."""
+    if centre is None:
+        return None, 0.0
+    distance = haversine_m(lat, lon, centre.lat, centre.lon)
+    return distance <= centre.radius_m + FAR_MARGIN_M, round(distance / 1000, 1)

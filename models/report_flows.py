@@ -108,6 +108,10 @@ def record(kind: str, index: int, value: Any, answers: dict[str, Any]) -> dict[s
         updated.pop(key, None)
     else:
         updated[key] = value
+    if key == "location_shared" and value is None:
+        # A skipped location leaves no trace of an earlier one's check.
+        updated.pop("location_near", None)
+        updated.pop("location_km", None)
     if key == "doors_opened" and value:
         # A count of opened doors overrides an earlier "nobody home".
         updated.pop("nobody_home", None)

@@ -185,6 +185,7 @@ def _apply(report: FieldReport, answers: dict[str, Any]) -> None:
     report.note = answers.get("note")
     report.photo_file_id = answers.get("photo_file_id")
     report.location_shared = bool(answers.get("location_shared"))
+    report.location_near = answers.get("location_near") if report.location_shared else None
     report.nobody_home = bool(answers.get("nobody_home"))
 
 
@@ -254,7 +255,8 @@ async def _submit(
             )
         )
         if report.flags and report.flags != before:
-            await _flag(session, mission, report, now, compose)
+            far_km = submission.answers.get("location_km")
+            await _flag(session, mission, report, now, compose, far_km)
         log.info("report %s on mission %s: version %s", report.id, mission.id, report.version)
         return report, True
 
@@ -275,9 +277,15 @@ async def _members(session: AsyncSession, mission_id: int, submission: Submissio
 
 
 async def _flag(
-    session: AsyncSession, mission: Mission, report: FieldReport, now: datetime, compose: Compose
+    session: AsyncSession,
+    mission: Mission,
+    report: FieldReport,
+    now: datetime,
+    compose: Compose,
+    far_km: float | None = None,
 ) -> None:
-    """Tell whoever created the mission, through the outbox: counts and codes, no names."""
+    """Tell whoever created the mission, through the outbox: counts and codes, no names; for
+    a location far from the zone, how far in km (never where)."""
     if mission.created_by_id is None:
         return
     organizer = await session.get(Person, mission.created_by_id)
@@ -296,6 +304,7 @@ async def _flag(
         flags=list(report.flags),
         report=report.answers(),
         people=report.people,
+        far_km=far_km,
     )
 
 
