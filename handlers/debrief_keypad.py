@@ -160,7 +160,7 @@ def summary(
     for index in flows.visible(data["kind"], answers):
         key = flows.flow(data["kind"])[index].key
         shown = value_text(t, key, answers[key], topics) if key in answers else "—"
-        lines.append(f"{t(f'report.label.{key}')}: <b>{shown}</b>")
+        lines.append(t("report.summary_line", label=t(f"report.label.{key}"), value=shown))
     group = t("report.summary_group", people=data["people"]) if data["people"] > 1 else ""
     text = t(
         "report.summary",

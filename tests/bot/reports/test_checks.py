@@ -130,7 +130,7 @@ async def test_back_skip_and_cancel(sandbox: Sandbox, app: Terrain) -> None:
     await anna.expect("sujets")
     await skip_tail(anna)
     summary = await anna.expect("Tout est juste")
-    assert "Affiches: 40" in summary.text and "Emplacements: 20" in summary.text
+    assert "Affiches : 40" in summary.text and "Emplacements : 20" in summary.text
     await anna.press("Retour")  # from the summary: the last question
     await anna.expect("position")
     await anna.press("Passer")

@@ -52,7 +52,7 @@ async def test_kill_and_restart_resumes_at_the_same_question(
             await anna.send(answer)
         await skip_tail(anna)
         summary = await anna.expect("Tout est juste")
-        assert "Portes frappées: 40" in summary.text and "Portes ouvertes: 8" in summary.text
+        assert "Portes frappées : 40" in summary.text and "Portes ouvertes : 8" in summary.text
         await anna.press("Envoyer")
         await anna.expect("enregistré")
         [report] = await reports(second)
@@ -102,7 +102,7 @@ async def test_edit_within_24_hours_is_versioned(
     await anna.expect("affiches posées")
     await anna.send("35")  # a typo fixed: straight back to the summary
     summary = await anna.expect("Tout est juste")
-    assert "Affiches: 35" in summary.text and "Emplacements: 12" in summary.text
+    assert "Affiches : 35" in summary.text and "Emplacements : 12" in summary.text
     await anna.press("Envoyer")
     await anna.expect("version 2")
     [report] = await reports(app)

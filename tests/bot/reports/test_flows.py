@@ -47,7 +47,7 @@ async def test_door_knocking_by_keypad_and_typing(sandbox: Sandbox, app: Terrain
     await anna.expect("position")
     await anna.send_location(48.39, -4.48)
     summary = await anna.expect("Tout est juste")
-    for line in ("Portes frappées: 50", "Portes ouvertes: 12", "Favorables: 4", "Logement"):
+    for line in ("Portes frappées : 50", "Portes ouvertes : 12", "Favorables : 4", "Logement"):
         assert line in summary.text
     await anna.press("Envoyer")
     await anna.expect("Compte rendu enregistré")

@@ -62,7 +62,7 @@ async def test_group_report_by_a_team_lead(sandbox: Sandbox, app: Terrain) -> No
         await lead.send(answer)
     await skip_tail(lead)
     summary = await lead.expect("pour 2 bénévoles")
-    assert "Portes frappées: 200" in summary.text
+    assert "Portes frappées : 200" in summary.text
     await lead.press("Envoyer")
     await lead.expect("enregistré")
     [report] = await reports(app)
