@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_datetime, format_time
+from babel.numbers import format_decimal
 from icalendar import Calendar, Event
 
 from handlers.context import Campaign, Catalogs, Translate, esc
@@ -182,7 +183,7 @@ class Composer:
             text = t("report.nudge", id=mission.id)
             return [Notice("text", text, payload=_markup(markup))]
         if event == "report_flag":
-            return [Notice("flag", self._report_flag(t, mission, **extra))]
+            return [Notice("flag", self._report_flag(t, locale, mission, **extra))]
         if event == "remind":
             text = t("reminder.remind", when=when(mission, tz, locale), card=card)
             return [Notice("text", text)]
@@ -205,6 +206,7 @@ class Composer:
     def _report_flag(
         self,
         t: Translate,
+        locale: str,
         mission: Mission,
         flags: list[str],
         report: dict[str, Any],
@@ -223,7 +225,10 @@ class Composer:
             kind=t(f"mission.kind.{mission.kind}"),
             people=people,
             flags="; ".join(
-                t(f"report.flag.{flag}", km="?" if far_km is None else f"{far_km:g}")
+                t(
+                    f"report.flag.{flag}",
+                    km="?" if far_km is None else format_decimal(far_km, "0.#", locale=locale),
+                )
                 for flag in flags
             ),
             counts=counts or "—",
