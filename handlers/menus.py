@@ -19,6 +19,7 @@ VOLUNTEER = (
     "help",
     "missions",
     "mymissions",
+    "mystats",
     "debrief",
     "invite",
     "mydata",

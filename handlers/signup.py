@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import io
+
+import segno
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, User
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    Message,
+    ReplyKeyboardRemove,
+    User,
+)
 
 from handlers import menus
 from handlers.context import Campaign, Catalogs, Translate, esc
@@ -178,3 +187,13 @@ async def invite(message: Message, bot: Bot, t: Translate, person: Person | None
     me = await bot.me()
     link = f"https://t.me/{me.username}?start=r_{person.referral_code}"
     await message.answer(t("invite.link", link=link))
+    await message.answer_photo(
+        BufferedInputFile(qr_png(link), filename="invite.png"), caption=t("invite.qr_caption")
+    )
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of `text` as PNG bytes (segno: pure Python, no image library needed)."""
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=8, border=4)
+    return out.getvalue()
