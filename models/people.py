@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -71,6 +71,9 @@ class Person(Base):
     status: Mapped[str] = mapped_column(String(16), default=Status.ACTIVE.value)
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    # Opted in to appear by name on leaderboards (a consent purpose of its own, recorded as a
+    # ConsentEvent too); this copy lets leaderboards filter without reading the event log.
+    on_leaderboard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
