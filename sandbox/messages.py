@@ -21,6 +21,7 @@ CHAT_ACTIONS = frozenset(
         "record_video_note", "upload_video_note",
     }
 )  # fmt: skip
+NO_PIN_RIGHTS = "not enough rights to manage pinned messages in the chat"
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the"
     " same as a current content and reply markup of the message"
@@ -278,7 +279,7 @@ class MessageMethods:
         chat = self.resolve_chat(p["chat_id"])
         user_id = p["user_id"]
         if user_id == self.sb.bot_user["id"]:
-            status = "member" if chat.type == "private" else "administrator"
+            status = "member" if chat.type == "private" else chat.bot_status
             return member_object(self.sb.bot_user, "left" if chat.bot_removed else status)
         user = self.sb.users.get(user_id)
         if user is None:
@@ -288,6 +289,33 @@ class MessageMethods:
         else:
             status = chat.members.get(user_id, "left")
         return member_object(user.api(), status)
+
+    # -- pins ----------------------------------------------------------------------------------
+    def pinnable_chat(self, chat_id: int | str) -> Chat:
+        """The chat, after checking the bot may pin there: anyone in a private chat, an
+        administrator (who has can_pin_messages) in groups and channels."""
+        chat = self.writable_chat(chat_id)
+        if chat.type != "private" and chat.bot_status not in ("administrator", "creator"):
+            raise bad_request(NO_PIN_RIGHTS)
+        return chat
+
+    def pinChatMessage(self, p: dict[str, Any]) -> bool:
+        chat = self.pinnable_chat(p["chat_id"])
+        if chat.find(p["message_id"]) is None:
+            raise bad_request("message to pin not found")
+        chat.pinned = p["message_id"]
+        self.sb.changed()
+        return True
+
+    def unpinChatMessage(self, p: dict[str, Any]) -> bool:
+        chat = self.pinnable_chat(p["chat_id"])
+        message_id = p.get("message_id")
+        if message_id is not None and chat.find(message_id) is None:
+            raise bad_request("message to unpin not found")
+        if message_id is None or message_id == chat.pinned:
+            chat.pinned = None
+        self.sb.changed()
+        return True
 
     def getFile(self, p: dict[str, Any]) -> dict[str, Any]:
         stored = self.sb.files.get(p["file_id"])

@@ -174,6 +174,17 @@ METHODS: dict[str, dict[str, Param]] = {
         "chat_id": Param("Integer or String", required=True),
         "user_id": Param("Integer", required=True),
     },
+    "pinChatMessage": {
+        "business_connection_id": Param("String"),
+        "chat_id": Param("Integer or String", required=True),
+        "message_id": Param("Integer", required=True),
+        "disable_notification": Param("Boolean"),
+    },
+    "unpinChatMessage": {
+        "business_connection_id": Param("String"),
+        "chat_id": Param("Integer or String", required=True),
+        "message_id": Param("Integer"),
+    },
     "sendChatAction": {
         "business_connection_id": Param("String"),
         "chat_id": Param("Integer or String", required=True),

@@ -174,6 +174,9 @@ class Chat:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
     bot_removed: bool = False
+    # The bot's own status in a group or channel: "administrator" (every right) or "member".
+    bot_status: str = "administrator"
+    pinned: int | None = None  # the message pinned most recently (one kept, like the chat bar)
     reply_keyboard: dict[str, Any] | None = None  # the reply keyboard shown now
     last_action: str | None = None
 
