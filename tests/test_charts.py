@@ -1,0 +1,110 @@
+"""The dashboard charts: PNG images a phone can show, in both languages, or nothing."""
+
+from __future__ import annotations
+
+import struct
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.i18n import Catalogs
+from reports.charts import activity_chart, shorten, targets_chart
+from reports.dashboard import Dashboard, DayActivity, Period, Progress, Scope
+
+PNG = b"\x89PNG\r\n\x1a\n"
+LONG = "Quartier de la Rive Droite, Recouvrance et Saint-Pierre <b>&</b> " * 3
+
+
+def dimensions(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def dashboard(days: tuple[DayActivity, ...] = (), progress: tuple[Progress, ...] = ()) -> Dashboard:
+    period = Period(None, datetime(2026, 12, 1, tzinfo=UTC))
+    return Dashboard(scope=Scope(), period=period, days=days, progress=progress)
+
+
+def day(offset: int, doors: int = 100) -> DayActivity:
+    return DayActivity(
+        day=date(2026, 10, 1) + timedelta(days=offset),
+        doors_knocked=doors,
+        supportive=doors // 10,
+        undecided=doors // 12,
+        opposed=doors // 20,
+        not_interested=doors // 15,
+    )
+
+
+@pytest.fixture(scope="module")
+def catalogs() -> Catalogs:
+    return Catalogs("fr")
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_activity_chart_is_a_square_png_for_a_phone(catalogs: Catalogs, locale: str) -> None:
+    data = activity_chart(dashboard(days=(day(0), day(1, 40), day(4))), catalogs.translator(locale))
+    assert data is not None
+    assert dimensions(data) == (1080, 1080)
+    assert len(data) < 200_000
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_targets_chart_is_a_square_png_for_a_phone(catalogs: Catalogs, locale: str) -> None:
+    bars = (
+        Progress("Team North", "doors", 350, 1000),
+        Progress("Team South", "leaflets", 1200, 800),
+    )
+    data = targets_chart(dashboard(progress=bars), catalogs.translator(locale))
+    assert data is not None
+    assert dimensions(data) == (1080, 1080)
+    assert len(data) < 200_000
+
+
+def test_nothing_to_draw_gives_none(catalogs: Catalogs) -> None:
+    t = catalogs.translator("fr")
+    assert activity_chart(dashboard(), t) is None
+    assert activity_chart(dashboard(days=(day(0, doors=0), day(3, doors=0))), t) is None
+    assert targets_chart(dashboard(), t) is None
+    # A target of zero has no percentage: nothing to draw either.
+    assert targets_chart(dashboard(progress=(Progress("Zone", "doors", 5, 0),)), t) is None
+
+
+def test_sixty_days_and_long_names_stay_small_and_quick(catalogs: Catalogs) -> None:
+    t = catalogs.translator("fr")
+    days = tuple(day(i, doors=20 + (i * 37) % 180) for i in range(60))
+    bars = tuple(Progress(f"{i} {LONG}", "doors", i * 90, 1000 + i) for i in range(40))
+    activity_chart(dashboard(days=days), t)  # the first chart pays for matplotlib's import
+    started = time.perf_counter()
+    activity = activity_chart(dashboard(days=days), t)
+    targets = targets_chart(dashboard(progress=bars), t)
+    elapsed = time.perf_counter() - started
+    assert activity is not None and targets is not None
+    assert dimensions(activity) == dimensions(targets) == (1080, 1080)
+    assert len(activity) < 200_000 and len(targets) < 200_000
+    assert elapsed < 10  # generous for a loaded machine; about 0.6 s here
+
+
+def test_french_and_english_charts_differ(catalogs: Catalogs) -> None:
+    d = dashboard(days=(day(0), day(1)), progress=(Progress("Nord", "doors", 3, 10),))
+    assert activity_chart(d, catalogs.translator("fr")) != activity_chart(
+        d, catalogs.translator("en")
+    )
+    assert targets_chart(d, catalogs.translator("fr")) != targets_chart(
+        d, catalogs.translator("en")
+    )
+
+
+def test_long_names_end_with_an_ellipsis() -> None:
+    assert shorten("Brest") == "Brest"
+    short = shorten(LONG)
+    assert len(short) == 22 and short.endswith("…")
+    assert shorten("a  b\n c") == "a b c"
+
+
+def test_dates_follow_each_language(catalogs: Catalogs) -> None:
+    assert catalogs.translator("fr")("chart.day", day=date(2026, 11, 5)) == "05/11"
+    assert catalogs.translator("en")("chart.day", day=date(2026, 11, 5)) == "05 Nov"
