@@ -12,6 +12,7 @@ from typing import TextIO
 from sqlalchemy import func, select
 
 from bot.app import Terrain
+from bot.demo_day import load_zones, play_day
 from bot.demo_play import ORGANIZER_ID, play_missions, play_reports, play_sign_ups
 from bot.settings import Settings
 from models import ConsentEvent, ConversationState, FieldReport, OutboxMessage, Person
@@ -55,6 +56,10 @@ async def run_demo(db_path: str | None, out: TextIO) -> int:
         actors = [user for _, user in people[:3]]
         await play_missions(sandbox, terrain, clock, path.parent, actors)
         await play_reports(sandbox, terrain, clock, actors)
+        zones = await load_zones(terrain, path.parent)  # noqa: F841 (printed below, soon)
+        day = await play_day(  # noqa: F841
+            sandbox, terrain, clock, actors[0], actors[1:]
+        )
         held = await _what_is_held(terrain)
     finally:
         await terrain.stop()
