@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from bot.i18n import Catalogs
 from models.database import Database, create_database, create_engine, upgrade
 from models.missions import Assignment, Mission
 from models.people import Person, Role, Team
 from models.reports import FieldReport, FieldReportMember
 from models.zones import Zone
 from reports.dashboard import Dashboard, Period, Progress, Scope, Totals, build_dashboard
+from reports.dashboard_text import dashboard_text
 
 PARIS = "Europe/Paris"
 # Monday 2 March 2026 00:00 in Paris, and the week that follows.
@@ -285,10 +287,6 @@ async def test_a_mission_not_over_is_planned_not_done(world: World) -> None:
 
 
 async def test_the_text_in_both_languages_with_the_change(world: World) -> None:
-    from bot.i18n import Catalogs
-
-    from reports.dashboard_text import dashboard_text
-
     catalogs = Catalogs("fr")
     now, before = await dashboard(world), await dashboard(world, WEEK_BEFORE)
     (en,) = dashboard_text(now, before, catalogs.translator("en"), "en", "Week &lt;1&gt;")
@@ -309,10 +307,6 @@ async def test_the_text_in_both_languages_with_the_change(world: World) -> None:
 
 
 async def test_a_long_dashboard_is_split_between_lines(world: World) -> None:
-    from bot.i18n import Catalogs
-
-    from reports.dashboard_text import dashboard_text
-
     t = Catalogs("fr").translator("en")
     d = await dashboard(world)
     whole = dashboard_text(d, None, t, "en", "Title")
@@ -320,6 +314,4 @@ async def test_a_long_dashboard_is_split_between_lines(world: World) -> None:
     assert len(whole) == 1 and len(parts) > 2
     assert all(len(p) <= 200 and p == p.strip("\n") for p in parts)
     # Nothing lost, nothing cut: the parts are the whole message's lines, blank ones aside.
-    assert [x for p in parts for x in p.split("\n") if x] == [
-        x for x in whole[0].split("\n") if x
-    ]
+    assert [x for p in parts for x in p.split("\n") if x] == [x for x in whole[0].split("\n") if x]
