@@ -3,22 +3,27 @@ and a scheduler, wired once. `terrain run` and `terrain demo` both run it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiohttp import web
 
 import handlers
+from bot.digests import Dashboards
 from bot.errors import on_error
 from bot.i18n import Catalogs
-from bot.jobs import add_reminders, build_scheduler
+from bot.jobs import add_digests, add_reminders, build_scheduler
 from bot.middlewares import ActingPerson, OnceOnly
 from bot.outbox import Outbox
 from bot.progress import BroadcastProgress
 from bot.settings import Settings
 from bot.storage import conversation_storage
+from bot.webhook import WebhookConfig, WebhookListenError, webhook_app
 from handlers import menus
 from handlers.cards import Composer
 from handlers.context import Campaign
@@ -68,6 +73,8 @@ class Terrain:
             settings.redis_url, self.db, self.clock, self.bot.id
         )
         self.dispatcher = self._dispatcher()
+        self._stopped = asyncio.Event()
+        self._serving = False  # webhook mode: stop() ends the server, not polling
         self.scheduler = build_scheduler(
             self.db,
             self.clock,
@@ -91,6 +98,20 @@ class Terrain:
             settings.debrief_hours_after,
         )
         add_reminders(self.scheduler, self.db, self.clock, self.reminder_timing, self.compose)
+        # Organizer chats: digests and pinned live dashboards, edited within the group limit.
+        live_every_s = max(settings.live_dashboard_s, 60 / settings.group_per_minute)
+        self.dashboards = Dashboards(
+            self.bot,
+            self.db,
+            self.clock,
+            self.catalogs,
+            self.campaign,
+            digest_time=settings.digest_at,
+            digest_weekday=settings.digest_weekday_index,
+            every_s=live_every_s,
+        )
+        self.dispatcher["live_dashboards"] = self.dashboards
+        add_digests(self.scheduler, self.dashboards, live_every_s)
 
     def _dispatcher(self) -> Dispatcher:
         dp = Dispatcher(
@@ -122,21 +143,26 @@ class Terrain:
                 names = menus.BY_ROLE[role]
                 await menus.install_for_chat(self.bot, self.catalogs, default, chat_id, names)
 
-    async def run(self, *, handle_signals: bool = True) -> None:
-        """Long polling until stopped (a signal, or `stop()`)."""
+    async def run(
+        self, *, handle_signals: bool = True, webhook: WebhookConfig | None = None
+    ) -> None:
+        """Long polling, or serving `webhook`, until stopped (a signal, or `stop()`)."""
         try:
             await self.conversations.check()  # an unreachable Redis fails here, not mid-talk
-            await self.bot.delete_webhook()
+            if webhook is None:
+                await self.bot.delete_webhook()
             me = await self.bot.me()
             log.info("running as @%s", me.username)
             await self.install_menus()
             self.scheduler.start()
             self.outbox.start()
-            await self.dispatcher.start_polling(
-                self.bot,
-                handle_signals=handle_signals,
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-            )
+            allowed = self.dispatcher.resolve_used_update_types()
+            if webhook is None:
+                await self.dispatcher.start_polling(
+                    self.bot, handle_signals=handle_signals, allowed_updates=allowed
+                )
+            else:
+                await self._serve(webhook, allowed, handle_signals)
         finally:
             # Polling ended (stop() or a signal): let the sender finish its round first.
             await self.outbox.stop()
@@ -147,5 +173,32 @@ class Terrain:
             await self.conversations.close()
             await self.engine.dispose()
 
+    async def _serve(
+        self, webhook: WebhookConfig, allowed: list[str], handle_signals: bool
+    ) -> None:
+        self._serving = True
+        app = webhook_app(self.dispatcher, self.bot, webhook.secret, webhook.path)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            try:
+                await web.TCPSite(runner, webhook.host, webhook.port).start()
+            except OSError as error:
+                raise WebhookListenError(webhook.host, webhook.port, error) from error
+            # Every process registers the same address: the last call wins, harmlessly.
+            await self.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret, allowed_updates=allowed
+            )
+            if handle_signals:
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, self._stopped.set)
+            await self._stopped.wait()
+        finally:
+            await runner.cleanup()
+
     async def stop(self) -> None:
+        self._stopped.set()
+        if self._serving:
+            return
         await self.dispatcher.stop_polling()

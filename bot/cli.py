@@ -37,10 +37,21 @@ def load_settings() -> Settings:
     return settings
 
 
-def run() -> int:
+def run(use_webhook: bool = False) -> int:
     settings = load_settings()
     if problem := token_problem(settings):
         return fail(problem)
+    from bot.webhook import WebhookConfig, WebhookListenError, webhook_problem
+
+    webhook = None
+    if use_webhook:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        if problem := webhook_problem(settings.webhook_url, secret):
+            return fail(problem)
+        assert settings.webhook_url is not None and secret is not None  # checked just above
+        webhook = WebhookConfig(
+            settings.webhook_url, secret, settings.webhook_host, settings.webhook_port
+        )
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     from redis.exceptions import RedisError
 
@@ -59,7 +70,9 @@ def run() -> int:
     from bot.app import Terrain
 
     try:
-        asyncio.run(Terrain(settings).run())
+        asyncio.run(Terrain(settings).run(webhook=webhook))
+    except WebhookListenError as error:
+        return fail(str(error))
     except RedisError as error:
         return fail(f"cannot use Redis ({type(error).__name__}): check TERRAIN_REDIS_URL")
     except TelegramUnauthorizedError:
@@ -184,7 +197,15 @@ def demo(db_path: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="terrain", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (long polling), migrating the database first")
+    run_parser = commands.add_parser(
+        "run", help="run the bot (long polling), migrating the database first"
+    )
+    run_parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram webhooks on TERRAIN_WEBHOOK_HOST:PORT instead of polling "
+        "(TERRAIN_WEBHOOK_URL, TERRAIN_WEBHOOK_SECRET)",
+    )
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply the migrations"
@@ -203,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
-            return run()
+            return run(args.webhook)
         if args.command == "db":
             return db_upgrade()
         if args.command == "zones":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/terrain.db"
 # What @BotFather hands out: the bot's numeric id, a colon, then 35 url-safe characters.
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class Settings(BaseSettings):
@@ -34,6 +36,12 @@ class Settings(BaseSettings):
     controller_contact: str = "set TERRAIN_CONTROLLER_CONTACT"
     retention_days: int = Field(default=1095, ge=1)
     telegram_api_url: str = TELEGRAM_API_URL
+    # Webhook mode (`terrain run --webhook`): Telegram posts updates to webhook_url (public,
+    # HTTPS, usually a load balancer), which forwards to webhook_host:webhook_port here.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
 
     # Reminders around a mission, in hours.
     confirm_hours_before: float = Field(default=24, gt=0)
@@ -47,6 +55,11 @@ class Settings(BaseSettings):
     # progress message at most this often.
     outbox_poll_s: float = Field(default=0.5, gt=0, le=60)
     broadcast_progress_s: float = Field(default=3.0, ge=0)
+    # Organizer chats: the daily digest at this time (HH:MM, campaign time zone), the weekly
+    # one on this day; the pinned live dashboard is recomputed this often (seconds).
+    digest_time: str = "21:00"
+    digest_weekday: str = "sunday"
+    live_dashboard_s: float = Field(default=60, ge=10)
     # The topics a field report can tick, as tag keys (comma-separated).
     report_topics: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_TOPICS)
@@ -84,6 +97,31 @@ class Settings(BaseSettings):
                 if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", str(tag)):
                     raise ValueError(f"a topic is a short key like cost_of_living, not {tag!r}")
         return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        match = re.fullmatch(r"([01]?\d|2[0-3])[:h]([0-5]\d)", value.strip())
+        if match is None:
+            raise ValueError(f"a time of day like 21:00, not {value!r}")
+        return f"{int(match[1]):02d}:{match[2]}"
+
+    @field_validator("digest_weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        if value.strip().lower() not in WEEKDAYS:
+            raise ValueError(f"a day of the week in English (e.g. sunday), not {value!r}")
+        return value.strip().lower()
+
+    @property
+    def digest_at(self) -> time:
+        hours, minutes = self.digest_time.split(":")
+        return time(int(hours), int(minutes))
+
+    @property
+    def digest_weekday_index(self) -> int:
+        """0 for Monday ... 6 for Sunday, like date.weekday()."""
+        return WEEKDAYS.index(self.digest_weekday)
 
     @field_validator("default_locale")
     @classmethod

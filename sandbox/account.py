@@ -69,12 +69,14 @@ class AccountMethods:
         self.sb.webhook = {"url": url, "secret_token": secret} if url else {}
         if url and p.get("max_connections") is not None:
             self.sb.webhook["max_connections"] = p["max_connections"]
+        self.sb.webhook_changed()
         return True
 
     def deleteWebhook(self, p: dict[str, Any]) -> bool:
         if p.get("drop_pending_updates"):
             self.sb.updates.drop_all()
         self.sb.webhook = {}
+        self.sb.webhook_changed()
         return True
 
     def getWebhookInfo(self, p: dict[str, Any]) -> dict[str, Any]:

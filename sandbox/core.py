@@ -19,6 +19,7 @@ from .server import Injection, make_app
 from .state import Chat, StoredFile, StoredMessage, UpdateQueue
 from .users import PendingQuery, User
 from .views import CallbackAnswer, Message, RequestRecord
+from .webhook import WebhookDelivery
 
 T = TypeVar("T")
 DEFAULT_TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a fake token
@@ -64,6 +65,9 @@ class Sandbox:
         self.injections: list[Injection] = []
         self.command_lists: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] = {}
+        # Where webhook posts really go (the load balancer's job): see route_webhook().
+        self.webhook_target: str | None = None
+        self.webhook_delivery: WebhookDelivery | None = None
         self.callbacks: dict[str, PendingQuery] = {}
         self.api = MessageMethods(self)
         self.account = AccountMethods(self)
@@ -88,6 +92,7 @@ class Sandbox:
         return self.base_url
 
     async def stop(self) -> None:
+        await self._stop_delivery()
         if self._runner is not None:
             self.updates.release()
             await self._runner.cleanup()
@@ -209,6 +214,27 @@ class Sandbox:
         description = description or _DEFAULT_DESCRIPTIONS.get(error_code, "Injected error")
         error = ApiError(error_code, description, parameters)
         self.injections.append(Injection(method, error, count, chat_id))
+
+    def route_webhook(self, target: str | None) -> None:
+        """Post webhook updates to ``target`` (e.g. http://127.0.0.1:8080/hook) whatever public
+        https:// address the bot registered, as a load balancer in front of it would."""
+        self.webhook_target = target
+        self.webhook_changed()
+
+    def webhook_changed(self) -> None:
+        """Start or stop posting updates after setWebhook / deleteWebhook."""
+        wanted = bool(self.webhook.get("url")) and self.webhook_target is not None
+        if wanted and self.webhook_delivery is None:
+            assert self.webhook_target is not None
+            self.webhook_delivery = WebhookDelivery(self, self.webhook_target)
+            self.webhook_delivery.start()
+        elif not wanted and self.webhook_delivery is not None:
+            asyncio.get_running_loop().create_task(self._stop_delivery())
+
+    async def _stop_delivery(self) -> None:
+        delivery, self.webhook_delivery = self.webhook_delivery, None
+        if delivery is not None:
+            await delivery.stop()
 
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue an update of any type (e.g. "message"); return it with its update_id."""

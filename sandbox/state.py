@@ -252,6 +252,16 @@ class UpdateQueue:
     def drop_all(self) -> None:
         self.pending.clear()
 
+    def confirm(self, update_id: int) -> None:
+        """A webhook answered 2xx: the update is delivered for good."""
+        self.pending = [u for u in self.pending if u["update_id"] != update_id]
+        self.delivered += 1
+        self._wake()
+
+    def wake(self) -> None:
+        """Wake whoever waits on the queue (a webhook post ended)."""
+        self._wake()
+
     def _wake(self) -> None:
         self._event.set()
         self._event = asyncio.Event()
