@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.digests import Dashboards
 from bot.storage import CONVERSATIONS_KEPT
 from models import bookkeeping, delivery, reminders, rights
 from models.clock import Clock
@@ -68,6 +69,27 @@ def add_reminders(
         seconds=every_s,
         args=(db, clock, timing, compose),
         id="reminders",
+        coalesce=True,
+        max_instances=1,
+    )
+
+
+def add_digests(scheduler: AsyncIOScheduler, dashboards: Dashboards, live_every_s: float) -> None:
+    """Organizer chats: the digest tick each minute (what is due is read from the clock and
+    the outbox keys), and the live dashboards' refresh."""
+    scheduler.add_job(
+        dashboards.queue_digests,
+        "interval",
+        seconds=60,
+        id="digests",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        dashboards.refresh_live,
+        "interval",
+        seconds=live_every_s,
+        id="live_dashboards",
         coalesce=True,
         max_instances=1,
     )
