@@ -29,7 +29,16 @@ VOLUNTEER = (
     "forget",
 )
 # Team leads and organizers run missions; organizers also shape the campaign (teams).
-TEAM_LEAD = (*VOLUNTEER, "newmission", "mission", "assign", "zones", "broadcast", "export", "link")
+TEAM_LEAD = (
+    *VOLUNTEER,
+    "newmission",
+    "mission",
+    "assign",
+    "zones",
+    "broadcast",
+    "export",
+    "link",
+)
 ORGANIZER = (*TEAM_LEAD, "newteam")
 ADMIN = (*ORGANIZER, "promote", "demote")
 BY_ROLE = {Role.VOLUNTEER: VOLUNTEER, Role.TEAM_LEAD: TEAM_LEAD, Role.ORGANIZER: ORGANIZER}
