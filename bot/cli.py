@@ -1,5 +1,6 @@
-"""`terrain run`, `terrain db upgrade`, `terrain demo`, `terrain zones import FILE`. The command
-line is the one place that writes to the terminal; everything else logs."""
+"""`terrain run [--webhook]`, `terrain doctor`, `terrain db upgrade`, `terrain demo`,
+`terrain zones import FILE`. The command line is the one place that writes to the terminal;
+everything else logs."""
 
 from __future__ import annotations
 
@@ -80,6 +81,18 @@ def run(use_webhook: bool = False) -> int:
     except TelegramNetworkError:
         return fail(f"cannot reach the Bot API at {settings.telegram_api_url}.")
     return 0
+
+
+def doctor() -> int:
+    """One line per check; exit status 1 when any failed."""
+    settings = Settings()
+    parse_database_url(settings.database_url)
+    setup_logging(logging.CRITICAL)
+    from bot.doctor import diagnose
+
+    findings = asyncio.run(diagnose(settings))
+    sys.stdout.write("".join(f"{finding.line()}\n" for finding in findings))
+    return 0 if all(finding.ok for finding in findings) else 1
 
 
 def db_upgrade() -> int:
@@ -206,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         help="serve Telegram webhooks on TERRAIN_WEBHOOK_HOST:PORT instead of polling "
         "(TERRAIN_WEBHOOK_URL, TERRAIN_WEBHOOK_SECRET)",
     )
+    commands.add_parser(
+        "doctor", help="check the configuration: token, database, Redis, webhook; one line each"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply the migrations"
@@ -225,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run(args.webhook)
+        if args.command == "doctor":
+            return doctor()
         if args.command == "db":
             return db_upgrade()
         if args.command == "zones":
