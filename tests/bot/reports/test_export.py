@@ -191,20 +191,37 @@ async def test_team_lead_exports_their_team_without_contacts(
     assert event.detail["team_id"] == lead.team_id
 
 
-async def test_this_week_only_and_bad_arguments(sandbox: Sandbox, app: Terrain) -> None:
+async def test_periods_narrow_the_export_and_bad_arguments_are_answered(
+    sandbox: Sandbox, app: Terrain
+) -> None:
     people = await campaign(app, sandbox)
+    street, group = people["missions"]
     boss_user, _ = await organizer(app, sandbox)
+    # Today, by dates: both missions (the fixture clock: Monday 2 March 2026).
+    await boss_user.send("/export 01/03-02/03")
+    xlsx, archive = await documents(boss_user)
+    assert xlsx.text.startswith("Export (du 1 mars 2026 au 2 mars 2026) : 2 missions")
+    assert len(sheets(xlsx.document.data)["Reports"]) == 4
+    assert len(csvs(archive.document.data)["reports.csv"]) == 4
+
     app.clock.advance(timedelta(days=7))
     await boss_user.send("/export semaine")
     xlsx, _ = await documents(boss_user)
     assert "Export de la semaine : 0 missions" in xlsx.text
-    book = sheets(xlsx.document.data)
-    assert all(rows == [] for rows in book.values())
+    assert all(rows == [] for rows in sheets(xlsx.document.data).values())
 
-    for wrong in ("/export demain", "/export " + "x" * 3000, "/export <b>week</b>"):
+    for wrong, answer in (
+        ("/export demain", "Je n'ai pas compris « demain »"),
+        ("/export <b>x</b>", "Je n'ai pas compris « <b>x</b> »"),
+        ("/export 31/02", "n'est pas une date valide"),
+        ("/export 15/03/2026-01/03/2026", "commence après sa fin"),
+        ("/export " + "x" * 3000, "Période non comprise"),
+    ):
         await boss_user.send(wrong)
-        await boss_user.expect("Période non comprise")
-    assert people  # the data was there: the week was simply empty
+        reply = await boss_user.expect(answer)
+        assert "Exemples : /export" in reply.text or "Période non comprise" in reply.text
+    assert not any(m.document for m in boss_user.replies()[-5:])
+    assert street.id != group.id
 
 
 async def test_volunteers_are_refused_and_the_refusal_audited(
