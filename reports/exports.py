@@ -5,7 +5,7 @@ Rows are streamed from the database and written as they come (openpyxl's write-o
 CSV straight into the ZIP), so memory stays bounded however big the campaign.
 
 Privacy: people appear as their internal number (Person.id), a pseudonym. Contact columns
-(name, @username, phone) exist only in an organizer's export, and are filled only for people
+(name, Telegram username, phone) exist only in an organizer's export, and are filled only for people
 who shared their phone number through the profile's explicit button (the prompt tells them
 organizers may call them on mission days: their consent to be contacted by the campaign) and
 who are not erased. Field reports' notes and places (volunteer free text, refused at input
@@ -14,11 +14,8 @@ anything about locations are never exported."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import zipfile
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,16 +31,11 @@ from models.people import Person, Status, Team
 from models.reports import FieldReport
 from models.zones import Zone
 from reports.dashboard import Period
+from reports.export_files import Table, write_table
 
 # Telegram bots may upload files up to 50 MB.
 UPLOAD_LIMIT = 50 * 1000 * 1000
 BATCH = 500  # rows fetched at a time
-# CSV/XLSX cells starting with these are formulas to a spreadsheet: user text is defused.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-]?\d+")  # a phone number (validated at input) stays as it is
-# Characters XML (so XLSX) cannot hold.
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
 # Counts in the Reports sheet, in this order (reception and spots are per-kind details).
 REPORT_COUNTS = (
     "doors_knocked",
@@ -86,13 +78,6 @@ class ExportFiles:
         return max(self.xlsx.stat().st_size, self.csv_zip.stat().st_size) > UPLOAD_LIMIT
 
 
-@dataclass(frozen=True)
-class Table:
-    name: str
-    headers: tuple[str, ...]
-    rows: Callable[[], AsyncIterator[Sequence[Any]]]
-
-
 async def build_export(
     db: Database,
     scope: ExportScope,
@@ -126,71 +111,9 @@ async def build_export(
     rows: dict[str, int] = {}
     with zipfile.ZipFile(csv_zip, "w", zipfile.ZIP_DEFLATED) as archive:
         for table in tables:
-            rows[table.name] = await _write(table, workbook, archive)
+            rows[table.name] = await write_table(table, workbook, archive)
     workbook.save(xlsx)
     return ExportFiles(xlsx, csv_zip, rows)
-
-
-async def _write(table: Table, workbook: Any, archive: zipfile.ZipFile) -> int:
-    """One table into its sheet and its CSV, row by row; returns the number of data rows."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    sheet = workbook.create_sheet(table.name)
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(table.headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _width(header)
-    bold = Font(bold=True)
-    header_cells = []
-    for header in table.headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    count = 0
-    # UTF-8 with a byte order mark, so Excel reads accents right; comma-separated.
-    with (
-        archive.open(f"{table.name.lower()}.csv", "w") as raw,
-        io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
-    ):
-        writer = csv.writer(text)
-        writer.writerow(table.headers)
-        async for row in table.rows():
-            sheet.append([_xlsx_cell(sheet, value) for value in row])
-            writer.writerow([_csv_value(value) for value in row])
-            count += 1
-    return count
-
-
-def _width(header: str) -> float:
-    if header.endswith("_at"):
-        return 18
-    if header in ("zone", "name", "team", "note", "place", "topics"):
-        return 28
-    return max(8, len(header) + 2)
-
-
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=ILLEGAL.sub("", value))
-    cell.data_type = "s"  # never a formula, whatever the text starts with
-    return cell
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        if PLAIN_NUMBER.fullmatch(value):
-            return value
-        return "'" + value
-    return value
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

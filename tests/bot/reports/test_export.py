@@ -48,6 +48,9 @@ def sheets(data: bytes) -> dict[str, list[dict[str, Any]]]:
         tables[sheet.title] = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.bold for cell in sheet[1])
+        assert sheet.column_dimensions["A"].width >= 8
+        # User text is stored as text: never a formula, whatever it starts with.
+        assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
     return tables
 
 
