@@ -32,6 +32,7 @@ VOLUNTEER = (
 TEAM_LEAD = (
     *VOLUNTEER,
     "newmission",
+    "report",
     "mission",
     "assign",
     "zones",

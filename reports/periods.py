@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 from reports.dashboard import Period
 
 LONGEST_DAYS = 366
+# A range without years whose first day falls after its last is read across New Year when
+# that makes it at most this long.
+WRAP_DAYS = 92
 WORDS = {
     "today": ("today", "aujourdhui", "aujourd'hui", "aujourd’hui"),
     "yesterday": ("yesterday", "hier"),
@@ -105,10 +108,11 @@ def parse_period(text: str | None, now: datetime, timezone: str) -> NamedPeriod:
         day = _date(first_text, today, None)
         return NamedPeriod(_days(day, day, zone), "day", day, day)
     last = _date(last_text, today, None)
-    # "20/12-05/01": a first date without its year is taken in the year before the last's.
     first = _date(first_text, today, last.year)
     if not _has_year(first_text) and first > last:
-        first = _date(first_text, today, last.year - 1)
+        # "20/12-05/01" runs over New Year; "15/02-01/02" is just the wrong way round.
+        before = _date(first_text, today, last.year - 1)
+        first = before if (last - before).days <= WRAP_DAYS else first
     if first > last:
         raise PeriodError("reversed", text or "")
     if (last - first).days >= LONGEST_DAYS:

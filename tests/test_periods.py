@@ -85,6 +85,8 @@ def test_a_range_is_compared_with_as_many_days_before() -> None:
         ("31/02", "bad_date"),
         ("12/13-14/13", "bad_date"),
         ("15/02/2026-01/02/2026", "reversed"),
+        ("15/02-01/02", "reversed"),
+        ("01/09-05/01", "reversed"),
         ("01/01/2025-01/03/2026", "too_long"),
         ("tomorrow", "bad_word"),
         ("<b>", "bad_word"),

@@ -65,13 +65,18 @@ class Writer:
         return await self.add(Team(name=name, invite_token=f"tok-{name}", created_at=self.at))
 
     async def person(
-        self, name: str, team: Team | None = None, telegram_id: int | None = None, **extra: Any
+        self,
+        name: str,
+        team: Team | None = None,
+        telegram_id: int | None = None,
+        locale: str = "fr",
+        **extra: Any,
     ) -> Person:
         return await self.add(
             Person(
                 telegram_id=telegram_id,
                 display_name=name,
-                locale="fr",
+                locale=locale,
                 team_id=team.id if team else None,
                 created_at=self.at,
                 last_seen_at=self.at,
