@@ -207,6 +207,9 @@ class Dashboards:
     # -- digests -------------------------------------------------------------------------------
     async def queue_digests(self) -> int:
         """The tick: write the digests due now to the outbox. Returns rows added."""
+        for chat_id in await chat_link_ops.refused_chats(self.db):
+            log.info("a linked chat refused its digest (403): unlinked")
+            await chat_link_ops.unlink(self.db, chat_id, None, self.clock.now(), "forbidden")
         local = self.clock.now().astimezone(self.zone)
         if local.time() < self.digest_time:
             return 0

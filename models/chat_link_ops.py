@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 
 from models.chat_links import ChatLink
 from models.database import Database
+from models.outbox import OutboxMessage, OutboxStatus
 from models.people import AuditEvent, Person, Team
 
 
@@ -142,3 +143,21 @@ async def set_live(
             .where(ChatLink.id == link_id)
             .values(live_message_id=message_id, live_hash=text_hash, live_edited_at=now)
         )
+
+
+async def refused_chats(db: Database) -> list[int]:
+    """Linked chats whose digest Telegram refused with 403 since they were linked (the bot was
+    removed, the channel deleted): their links should go."""
+    async with db() as session:
+        rows = await session.scalars(
+            select(ChatLink.chat_id)
+            .join(OutboxMessage, OutboxMessage.chat_id == ChatLink.chat_id)
+            .where(
+                OutboxMessage.idempotency_key.startswith("digest:"),
+                OutboxMessage.status == OutboxStatus.FAILED.value,
+                OutboxMessage.last_error.startswith("403"),
+                OutboxMessage.created_at >= ChatLink.linked_at,
+            )
+            .distinct()
+        )
+        return list(rows)
