@@ -94,7 +94,12 @@ class Dashboards:
         return t("live.team", team=esc(link.team_name or "?"))
 
     async def _texts(
-        self, link: LinkedChat, period: Period, previous: Period | None, title: str
+        self,
+        link: LinkedChat,
+        period: Period,
+        previous: Period | None,
+        title: str,
+        limit: int = MAX_TEXT,
     ) -> list[str]:
         t, locale = self._t(link)
         scope = Scope(team_id=link.team_id)
@@ -102,7 +107,8 @@ class Dashboards:
         before: Dashboard | None = None
         if previous is not None:
             before = await build_dashboard(self.db, scope, previous, self.campaign.timezone)
-        return [part for part in dashboard_text(figures, before, t, locale, title) if part]
+        parts = dashboard_text(figures, before, t, locale, title, limit=limit)
+        return [part for part in parts if part]
 
     # -- the live dashboard --------------------------------------------------------------------
     async def live_text(self, link: LinkedChat) -> str:
@@ -114,14 +120,13 @@ class Dashboards:
             scope=self._scope_name(link, t),
             day=format_date(today, "EEEE d MMMM", locale=locale),
         )
-        parts = await self._texts(link, day_period(today, self.zone), None, title)
+        note = "\n\n" + t("live.more_in_digest")
+        # Room is kept for the note, so the first part never has to be cut (mid-tag).
+        limit = MAX_TEXT - len(note)
+        parts = await self._texts(link, day_period(today, self.zone), None, title, limit)
         if not parts:
             return title
-        text = parts[0]
-        if len(parts) > 1:
-            note = "\n\n" + t("live.more_in_digest")
-            text = text[: MAX_TEXT - len(note)] + note
-        return text
+        return parts[0] + note if len(parts) > 1 else parts[0]
 
     async def start_live(self, link: LinkedChat) -> bool:
         """Send today's dashboard to the chat and pin it (silently). False if the chat

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, ReplyKeyboardRemove
@@ -93,7 +93,10 @@ async def unknown_private(message: Message, t: Translate, person: Person | None)
 
 
 @fallback.message(F.text.startswith("/"))
-async def command_in_group(message: Message, t: Translate) -> None:
+async def command_in_group(message: Message, t: Translate, bot: Bot) -> None:
+    mention = (message.text or "").split(maxsplit=1)[0].partition("@")[2]
+    if mention and mention.lower() != ((await bot.me()).username or "").lower():
+        return  # another bot's command, in a group they share: not ours to answer
     await message.reply(t("fallback.private_only"))
 
 

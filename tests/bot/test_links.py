@@ -201,3 +201,21 @@ async def test_removing_the_bot_unlinks_the_chat(sandbox: Sandbox, terrain: Terr
             )
         ]
     assert reasons == ["bot_removed"]
+
+
+async def test_a_linked_group_speaks_its_linkers_language_and_ignores_other_bots(
+    sandbox: Sandbox, terrain: Terrain
+) -> None:
+    emma = sandbox.user("Emma", language_code="en")
+    await person(terrain, emma, role=Role.ORGANIZER)
+    group = sandbox.group("Field team").add(emma, status="administrator")
+    await emma.send("/link", chat=group)
+    await emma.expect("linked to the whole campaign", chat=group)
+    assert "Live, Brest en commun" in await pinned_text(sandbox, group)
+    before = len(sandbox.transcript(group))
+    await emma.send("/poll@other_bot Saturday?", chat=group)
+    await emma.send("/link@other_bot", chat=group)
+    await sandbox.settle()
+    assert len(sandbox.transcript(group)) == before + 2  # her two messages, no answer
+    await emma.send("/mydata@terrain_test_bot", chat=group)
+    await emma.expect("private", chat=group)
