@@ -316,7 +316,15 @@ async def link_channel(
     await live_dashboards.start_live(link)
 
 
-# -- the bot removed ---------------------------------------------------------------------------
+# -- the chat moved or the bot removed ---------------------------------------------------------
+@router.message(F.migrate_to_chat_id)
+async def upgraded(message: Message, db: Database, clock: Clock) -> None:
+    """A group became a supergroup (a new chat id): the link follows; the job sends a new
+    live dashboard there at its next round."""
+    if message.migrate_to_chat_id is not None:
+        await chat_link_ops.move(db, message.chat.id, message.migrate_to_chat_id, clock.now())
+
+
 @router.my_chat_member(F.chat.type != "private")
 async def bot_removed(event: ChatMemberUpdated, db: Database, clock: Clock) -> None:
     if event.new_chat_member.status in ("left", "kicked"):

@@ -161,3 +161,20 @@ async def refused_chats(db: Database) -> list[int]:
             .distinct()
         )
         return list(rows)
+
+
+async def move(db: Database, old_chat_id: int, new_chat_id: int, now: datetime) -> bool:
+    """A group upgraded to a supergroup gets a new id: its link follows. The live dashboard
+    starts over in the new chat. False when the old chat was not linked."""
+    async with db.begin() as session:
+        row = await session.scalar(select(ChatLink).where(ChatLink.chat_id == old_chat_id))
+        if row is None:
+            return False
+        # A link the new chat may already have (linked after the upgrade) gives way.
+        await session.execute(delete(ChatLink).where(ChatLink.chat_id == new_chat_id))
+        row.chat_id, row.chat_type = new_chat_id, "supergroup"
+        row.live_message_id = row.live_hash = row.live_edited_at = None
+        session.add(
+            AuditEvent(action="chat.moved", actor_id=None, detail={"link_id": row.id}, at=now)
+        )
+    return True

@@ -219,3 +219,30 @@ async def test_a_linked_group_speaks_its_linkers_language_and_ignores_other_bots
     assert len(sandbox.transcript(group)) == before + 2  # her two messages, no answer
     await emma.send("/mydata@terrain_test_bot", chat=group)
     await emma.expect("private", chat=group)
+
+
+async def test_the_link_follows_a_group_upgraded_to_a_supergroup(
+    sandbox: Sandbox, terrain: Terrain, clock: ManualClock
+) -> None:
+    camille = await organizer(terrain, sandbox)
+    group = sandbox.group("Orga Brest", kind="group").add(camille, status="creator")
+    await camille.send("/link", chat=group)
+    await camille.expect("relié à toute la campagne", chat=group)
+    await pinned_text(sandbox, group)
+    upgraded = sandbox.group("Orga Brest", kind="supergroup").add(camille, status="creator")
+    sandbox.push_update(
+        "message",
+        {
+            "message_id": 99,
+            "from": camille.api(),
+            "chat": sandbox.chat(group).api(),
+            "date": 1772442000,
+            "migrate_to_chat_id": upgraded.id,
+        },
+    )
+    await sandbox.settle()
+    [link] = await links(terrain)
+    assert (link.chat_id, link.chat_type, link.live_message_id) == (upgraded.id, "supergroup", None)
+    clock.advance(timedelta(seconds=1))
+    assert await terrain.dashboards.refresh_live() == 1
+    assert "En direct" in await pinned_text(sandbox, upgraded)
