@@ -134,7 +134,7 @@ async def topic_chosen(
     query: CallbackQuery, callback_data: Topic, state: FSMContext, t: Translate
 ) -> None:
     data = await state.get_data()
-    if "team" not in data or callback_data.purpose not in {p.value for p in Purpose}:
+    if "team" not in data or callback_data.purpose not in (Purpose.NEWS, Purpose.VOLUNTEERING):
         await query.answer(t("button.stale"), show_alert=True)
         return
     await state.update_data(purpose=callback_data.purpose)

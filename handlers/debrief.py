@@ -13,9 +13,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from babel.dates import format_datetime
 
-from handlers import debrief_steps
+from handlers import debrief_steps, recognition
 from handlers.cards import ReportCb, button, local
-from handlers.context import Campaign, Joined, Translate, rank_of
+from handlers.context import Campaign, Catalogs, Joined, Translate, rank_of
 from handlers.debrief_keypad import EditCb, MemberCb, ReviewCb, fix_menu, members_keyboard, summary
 from handlers.debrief_steps import Debrief, goto, show, to_review
 from models import report_flows as flows
@@ -229,6 +229,7 @@ async def reviewed(
     db: Database,
     clock: Clock,
     compose: Compose,
+    catalogs: Catalogs,
 ) -> None:
     data = await state.get_data()
     topics = campaign.report_topics
@@ -238,7 +239,8 @@ async def reviewed(
         await query.answer()
         return
     if action == "send":
-        await _send(query, message, data, state, t, person, db, clock, compose)
+        congratulate = recognition.Congratulations(catalogs, campaign)
+        await _send(query, message, data, state, t, person, db, clock, compose, congratulate)
         return
     if action == "cancel":
         await state.clear()
@@ -266,6 +268,7 @@ async def _send(
     db: Database,
     clock: Clock,
     compose: Compose,
+    congratulate: recognition.Congratulations,
 ) -> None:
     submission = Submission(
         mission_id=data["m"],
@@ -275,6 +278,9 @@ async def _send(
         members=list(data.get("members", [])),
     )
     report, changed = await report_ops.submit(db, submission, clock.now(), compose)
+    if changed:  # before the reply: the author and members may have reached a badge
+        people = [person.id, *submission.members]
+        await recognition.recognize(db, congratulate, people, clock.now())
     await state.clear()
     if report is None:
         text = t("report.edit_closed")

@@ -11,7 +11,7 @@ from aiogram.types import (
 )
 
 from handlers.context import Translate
-from models.people import Availability, Purpose
+from models.people import AT_SIGNUP, Availability, Purpose
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 
@@ -50,7 +50,7 @@ def signup_keyboard(t: Translate, choices: dict[str, bool]) -> InlineKeyboardMar
                 callback_data=SignupChoice(action="toggle", purpose=p.value).pack(),
             )
         ]
-        for p in Purpose
+        for p in AT_SIGNUP
     ]
     rows.append(
         [

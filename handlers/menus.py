@@ -20,6 +20,8 @@ VOLUNTEER = (
     "missions",
     "mymissions",
     "mystats",
+    "badges",
+    "leaderboard",
     "debrief",
     "invite",
     "mydata",

@@ -52,4 +52,5 @@ async def mystats(
     ]
     if total.with_team.any():
         parts.append(t("stats.team_note"))
+    parts.append(t("stats.badges_hint"))
     await message.answer("\n\n".join(parts))

@@ -12,6 +12,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from handlers import menus
 from handlers.context import Campaign, Catalogs, Conversations, Translate
 from handlers.keyboards import ConsentChange, ForgetChoice, consent_keyboard, forget_keyboard
+from handlers.recognition import leaderboard_notice
 from handlers.signup import notice_text
 from handlers.states import Rights
 from models import rights, volunteers
@@ -51,7 +52,8 @@ def _consent_text(t: Translate, current: dict[Purpose, bool]) -> str:
         t("consent.line_on" if on else "consent.line_off", purpose=t(f"purpose.{p.value}.short"))
         for p, on in current.items()
     ]
-    return t("consent.header") + "\n" + "\n".join(lines)
+    # Leaderboards are offered here, so what appearing on them means is said here too.
+    return t("consent.header") + "\n" + "\n".join(lines) + "\n\n" + leaderboard_notice(t)
 
 
 @router.callback_query(ConsentChange.filter())
@@ -74,7 +76,8 @@ async def change_consent(
         await query.answer()
         await _ask_forget(query.message, state, t, "forget.withdraw_volunteering")
         return
-    proof = NoticeProof.of(notice_text(t, campaign))
+    leaderboard = purpose is Purpose.LEADERBOARD
+    proof = NoticeProof.of(leaderboard_notice(t) if leaderboard else notice_text(t, campaign))
     await volunteers.set_consent(db, person.id, purpose, callback_data.grant, proof, clock.now())
     current = await volunteers.consents(db, person.id)
     if isinstance(query.message, Message):

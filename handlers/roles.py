@@ -7,7 +7,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from handlers import menus
+from handlers import menus, recognition
 from handlers.context import AtLeast, Campaign, Catalogs, Translate, esc
 from handlers.refusals import refuse
 from models import roles
@@ -69,6 +69,8 @@ async def change_role(
             return
     actor_id = person.id if person else None
     await roles.set_role(db, actor_id, target.id, role, clock.now(), team_id=team_id)
+    congratulate = recognition.Congratulations(catalogs, campaign)
+    await recognition.recognize(db, congratulate, [target.id], clock.now())  # a new rung?
     names = menus.ADMIN if target.telegram_id in campaign.admin_ids else menus.BY_ROLE[role]
     await menus.install_for_chat(bot, catalogs, campaign.default_locale, target.telegram_id, names)
     await message.answer(

@@ -16,7 +16,7 @@ from aiogram.types import (
     User,
 )
 
-from handlers import menus
+from handlers import menus, recognition
 from handlers.context import Campaign, Catalogs, Translate, esc
 from handlers.keyboards import SignupChoice, signup_keyboard
 from handlers.profile import ask_name
@@ -25,7 +25,7 @@ from models import volunteers
 from models.clock import Clock
 from models.consent import NoticeProof
 from models.database import Database
-from models.people import Person, Purpose, Status
+from models.people import AT_SIGNUP, Person, Purpose, Status
 from models.validation import split_payload
 
 router = Router(name="signup")
@@ -65,7 +65,7 @@ async def start(
     if person is not None:
         await _welcome_back(message, state, t, person, link, db, clock)
         return
-    choices = {p.value: False for p in Purpose}
+    choices = {p.value: False for p in AT_SIGNUP}
     await state.set_state(Signup.deciding)
     await state.set_data({"choices": choices, **(link or {})})
     await message.answer(notice_text(t, campaign))
@@ -111,7 +111,7 @@ async def _welcome_back(
 async def toggle(
     query: CallbackQuery, callback_data: SignupChoice, state: FSMContext, t: Translate
 ) -> None:
-    if callback_data.purpose not in {p.value for p in Purpose}:
+    if callback_data.purpose not in {p.value for p in AT_SIGNUP}:
         await query.answer(t("button.stale"))
         return
     choices = (await state.get_data())["choices"]
@@ -139,6 +139,7 @@ async def join(
     db: Database,
     clock: Clock,
     locale: str,
+    catalogs: Catalogs,
 ) -> None:
     data = await state.get_data()
     choices = {Purpose(k): bool(v) for k, v in data["choices"].items()}
@@ -155,8 +156,11 @@ async def join(
         team_id=data.get("team_id"),
         referred_by_id=data.get("referrer_id"),
     )
+    if data.get("referrer_id"):  # a recruit: the referrer may have earned a badge
+        congratulate = recognition.Congratulations(catalogs, campaign)
+        await recognition.recognize(db, congratulate, [data["referrer_id"]], clock.now())
     summary = "\n".join(
-        f"{'☑' if choices[p] else '☐'} {t(f'purpose.{p.value}.short')}" for p in Purpose
+        f"{'☑' if choices[p] else '☐'} {t(f'purpose.{p.value}.short')}" for p in AT_SIGNUP
     )
     if isinstance(query.message, Message):
         await query.message.edit_text(t("signup.recorded", choices=summary))

@@ -33,6 +33,12 @@ class Purpose(StrEnum):
 
     VOLUNTEERING = "volunteering"
     NEWS = "news"
+    # Appear by name on /leaderboard (offered there and in /consent, never at sign-up).
+    LEADERBOARD = "leaderboard"
+
+
+# The choices the sign-up notice offers; the others are offered later, each on its own.
+AT_SIGNUP = (Purpose.VOLUNTEERING, Purpose.NEWS)
 
 
 class Availability(StrEnum):

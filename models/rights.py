@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from models import queue, report_ops
 from models.consent import NOTICE_VERSION
 from models.database import Database
 from models.missions import Assignment
 from models.people import AuditEvent, ConsentEvent, Person, Role, Status
+from models.recognition import Recognition
 from models.volunteers import drop_conversation
 
 
@@ -61,6 +62,7 @@ async def export(db: Database, person_id: int) -> dict[str, Any]:
                 "status": person.status,
                 "team": person.team.name if person.team else None,
                 "referral_code": person.referral_code,
+                "on_leaderboard": person.on_leaderboard,
                 "joined_at": person.created_at.isoformat(),
                 "last_seen_at": person.last_seen_at.isoformat(),
             },
@@ -76,6 +78,14 @@ async def export(db: Database, person_id: int) -> dict[str, Any]:
                 for event in consent_rows
             ],
             "missions": missions,
+            "recognitions": [
+                {"code": row.code, "at": row.at.isoformat()}
+                for row in await session.scalars(
+                    select(Recognition)
+                    .where(Recognition.person_id == person_id)
+                    .order_by(Recognition.id)
+                )
+            ],
             # Counts only; they stay after an erasure, anonymous.
             "field_reports": await report_ops.export_for(session, person_id),
             "activity": [
@@ -109,6 +119,8 @@ async def forget(
         person.team_id = None
         person.referred_by_id = None
         person.role = Role.VOLUNTEER.value
+        person.on_leaderboard = False
+        await session.execute(delete(Recognition).where(Recognition.person_id == person_id))
         person.last_seen_at = now
         person.status = Status.ERASED
         person.reachable = False

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import queue
 from models.consent import NoticeProof, consent_event, consents_of
 from models.database import Database
-from models.people import AuditEvent, Person, Purpose, Status, Team
+from models.people import AT_SIGNUP, AuditEvent, Person, Purpose, Status, Team
 from models.runtime import ConversationState
 
 
@@ -83,7 +83,7 @@ async def join(
         )
         session.add(person)
         await session.flush()
-        for purpose in Purpose:
+        for purpose in AT_SIGNUP:  # only what the notice asked
             session.add(consent_event(person.id, purpose, bool(choices.get(purpose)), proof, now))
         session.add(
             AuditEvent(
@@ -155,6 +155,9 @@ async def set_consent(
 ) -> None:
     async with db.begin() as session:
         session.add(consent_event(person_id, purpose, granted, proof, now))
+        if purpose is Purpose.LEADERBOARD:
+            # The copy leaderboards filter on, changed with the proof.
+            (await session.get_one(Person, person_id)).on_leaderboard = granted
 
 
 async def drop_conversation(session: AsyncSession, telegram_id: int) -> None:

@@ -114,6 +114,7 @@ async def test_consent_shows_both_purposes_and_appends_each_change(
     assert shown.all_buttons == [
         "Retirer : coordination de mon engagement bénévole",
         "Accepter : actualités de la campagne",
+        "Accepter : apparaître dans les classements",  # offered here, never at sign-up
     ]
 
     clock.advance(timedelta(minutes=5))
