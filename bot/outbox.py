@@ -16,6 +16,7 @@ Telegram's flood limits.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
@@ -219,5 +220,12 @@ class Outbox:
             )
             return await self.bot.send_document(
                 due.chat_id, document, caption=due.text or None, reply_markup=reply_markup
+            )
+        if due.kind == "photo":  # a PNG chart, base64 in the payload (JSON holds no bytes)
+            photo = BufferedInputFile(
+                base64.b64decode(str(due.payload.get("png", ""))), filename="chart.png"
+            )
+            return await self.bot.send_photo(
+                due.chat_id, photo, caption=due.text or None, reply_markup=reply_markup
             )
         return await self.bot.send_message(due.chat_id, due.text, reply_markup=reply_markup)
