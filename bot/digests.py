@@ -13,6 +13,8 @@ a volunteer."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
 import logging
 from datetime import date, datetime, time, timedelta
@@ -37,6 +39,7 @@ from models.clock import Clock
 from models.database import Database
 from models.outbox import OutboxMessage
 from models.queue import enqueue
+from reports.charts import activity_chart
 from reports.dashboard import Dashboard, Period, Scope, build_dashboard
 from reports.dashboard_text import dashboard_text
 
@@ -93,6 +96,16 @@ class Dashboards:
             return esc(self.campaign.name)
         return t("live.team", team=esc(link.team_name or "?"))
 
+    async def _figures(
+        self, link: LinkedChat, period: Period, previous: Period | None
+    ) -> tuple[Dashboard, Dashboard | None]:
+        scope = Scope(team_id=link.team_id)
+        figures = await build_dashboard(self.db, scope, period, self.campaign.timezone)
+        before: Dashboard | None = None
+        if previous is not None:
+            before = await build_dashboard(self.db, scope, previous, self.campaign.timezone)
+        return figures, before
+
     async def _texts(
         self,
         link: LinkedChat,
@@ -102,11 +115,7 @@ class Dashboards:
         limit: int = MAX_TEXT,
     ) -> list[str]:
         t, locale = self._t(link)
-        scope = Scope(team_id=link.team_id)
-        figures = await build_dashboard(self.db, scope, period, self.campaign.timezone)
-        before: Dashboard | None = None
-        if previous is not None:
-            before = await build_dashboard(self.db, scope, previous, self.campaign.timezone)
+        figures, before = await self._figures(link, period, previous)
         parts = dashboard_text(figures, before, t, locale, title, limit=limit)
         return [part for part in parts if part]
 
@@ -253,17 +262,28 @@ class Dashboards:
         key = f"digest:{kind}:{link.chat_id}:{start.isoformat()}"
         if await _queued(self.db, key):
             return 0
-        parts = await self._texts(link, period, previous, title)
+        figures, before = await self._figures(link, period, previous)
+        rows: list[tuple[str, str, dict[str, str]]] = [
+            (key if number == 0 else f"{key}:{number}", text, {})
+            for number, text in enumerate(dashboard_text(figures, before, t, locale, title))
+        ]
+        if kind == "weekly":
+            # matplotlib takes its time: off the event loop.
+            chart = await asyncio.to_thread(activity_chart, figures, t)
+            if chart is not None:
+                rows.append((f"{key}:chart", "", {"png": base64.b64encode(chart).decode()}))
+        return await self._enqueue(link.chat_id, rows)
+
+    async def _enqueue(self, chat_id: int, rows: list[tuple[str, str, dict[str, str]]]) -> int:
+        """Write a digest's messages in one transaction; the first key decides: all or none."""
         now = self.clock.now()
+        added = 0
         try:
             async with self.db.begin() as session:
-                added = 0
-                for number, text in enumerate(parts):
-                    # The first part's key decides: parts are written together or not at all.
-                    part_key = key if number == 0 else f"{key}:{number}"
+                for number, (key, text, payload) in enumerate(rows):
                     added += await enqueue(
-                        session, key=part_key, chat_id=link.chat_id, text=text, now=now,
-                        person_id=None, purpose=None,
+                        session, key=key, chat_id=chat_id, text=text, now=now, person_id=None,
+                        purpose=None, kind="photo" if payload else "text", payload=payload,
                     )  # fmt: skip
                     if number == 0 and not added:
                         return 0

@@ -119,13 +119,16 @@ async def test_weekly_digest_on_its_day(
     await terrain.dashboards.queue_digests()
     assert not [k for k in await digest_rows(terrain) if k.startswith("digest:weekly")]
     clock._now = datetime(2026, 3, 8, 20, 0, tzinfo=UTC)  # Sunday 21:00 in Paris
-    assert await terrain.dashboards.queue_digests() == 2  # the day's and the week's
+    assert await terrain.dashboards.queue_digests() == 3  # the day's, the week's, its chart
     assert await terrain.dashboards.queue_digests() == 0
-    assert f"digest:weekly:{group.id}:2026-03-02" in await digest_rows(terrain)
+    week = f"digest:weekly:{group.id}:2026-03-02"
+    assert {week, f"{week}:chart"} <= set(await digest_rows(terrain))
     await terrain.outbox.drain()
     [weekly] = [text for text in bot_texts(sandbox, group) if "Bilan de la semaine" in text]
     assert "du 2 mars au 8 mars" in weekly and "Portes frappées : 40" in weekly
     assert "Anouk" not in weekly
+    [chart] = [m.photo for m in sandbox.transcript(group) if m.photo is not None]
+    assert chart.startswith(b"\x89PNG")
 
 
 async def test_live_dashboard_follows_the_reports(
