@@ -9,8 +9,10 @@ Telegram's flood limits.
 - A 429 pauses every send for `retry_after`; the row goes back to pending, not counted as an
   attempt. A 403 marks the person unreachable and fails the row. A 400 fails it with
   Telegram's reason. Network trouble retries with backoff (clock time), then gives up.
-- Rows are claimed ("sending") in one transaction before the call and finished after it, so a
-  kill loses nothing; on start, rows a crash left in "sending" go back to pending.
+- Rows are claimed ("sending", with a lease of `outbox_lease_s`) in one transaction before the
+  call and finished after it, so a kill loses nothing: once the lease runs out, any sender puts
+  the row back to pending. Several processes share the table (SKIP LOCKED on PostgreSQL); each
+  paces only its own sends, so give each a share of the global rate.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -62,6 +65,7 @@ class Outbox:
         self.db = db
         self.clock = clock
         self.poll_s = settings.outbox_poll_s
+        self.lease = timedelta(seconds=settings.outbox_lease_s)
         self.person_interval = settings.per_chat_interval_s
         self.group_interval = max(settings.per_chat_interval_s, 60 / settings.group_per_minute)
         # A bucket of one: sends evenly spaced, so no one-second window ever holds more than
@@ -69,6 +73,7 @@ class Outbox:
         self.limiter = AsyncLimiter(1, 1.0 / settings.global_per_second)
         self.batch = max(1, min(BATCH, int(settings.global_per_second * 1.5)))
         self.on_progress = on_progress
+        self.sent = 0  # messages this process delivered (several processes share the table)
         self._next_allowed: dict[int, float] = {}  # chat id -> time.monotonic()
         self._paused_until = 0.0  # time.monotonic(); set by a 429
         self._wake = asyncio.Event()
@@ -115,13 +120,12 @@ class Outbox:
 
     # -- the loop -----------------------------------------------------------------------------
     async def _run(self) -> None:
-        recovered = await delivery.recover(self.db)
-        if recovered:
-            log.info(
-                "outbox: %d message(s) left in flight by a stop put back in the queue", recovered
-            )
+        next_recovery = 0.0
         while not self._stopping:
             try:
+                if time.monotonic() >= next_recovery:
+                    await self._recover()
+                    next_recovery = time.monotonic() + self.lease.total_seconds() / 4
                 busy = await self._round()
             except Exception as error:  # the sender must outlive a database hiccup
                 log.error("outbox round failed with %s", type(error).__name__)
@@ -130,6 +134,11 @@ class Outbox:
                 self._idle.set()
                 await self._sleep()
         self._idle.set()
+
+    async def _recover(self) -> None:
+        recovered = await delivery.recover(self.db, self.clock.now())
+        if recovered:
+            log.info("outbox: %d message(s) whose sender stopped put back in the queue", recovered)
 
     async def _sleep(self) -> None:
         self._wake.clear()
@@ -147,7 +156,11 @@ class Outbox:
         now_mono = time.monotonic()
         self._next_allowed = {c: t for c, t in self._next_allowed.items() if t > now_mono}
         claimed = await delivery.claim(
-            self.db, self.clock.now(), limit=self.batch, skip_chats=self._next_allowed.keys()
+            self.db,
+            self.clock.now(),
+            limit=self.batch,
+            lease=self.lease,
+            skip_chats=self._next_allowed.keys(),
         )
         if not claimed.due and not claimed.dropped_broadcasts:
             return False
@@ -177,14 +190,16 @@ class Outbox:
         await self._wait_pause()  # a 429 may have come while this one waited for its turn
         if self._stopping:
             # Stopping during a pause: back in the queue for the next start, not lost.
-            await delivery.retry_later(self.db, due.id, None, "stopped", count=False)
+            await delivery.retry_later(self.db, due.id, self._due_at(due), "stopped", count=False)
             return
         try:
             await self._call(due)
         except TelegramRetryAfter as error:
             self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
             log.warning("outbox: 429, every send paused for %ss", error.retry_after)
-            await delivery.retry_later(self.db, due.id, None, "429 retry later", count=False)
+            await delivery.retry_later(
+                self.db, due.id, self._due_at(due), "429 retry later", count=False
+            )
         except TelegramForbiddenError as error:
             log.info("outbox: message %s refused with 403", due.id)
             if due.person_id is not None:
@@ -200,6 +215,10 @@ class Outbox:
             await delivery.mark_failed(self.db, due.id, f"{type(error).__name__} {error.message}")
         else:
             await delivery.mark_sent(self.db, due.id, self.clock.now())
+            self.sent += 1
+
+    def _due_at(self, due: delivery.Due) -> datetime:
+        return due.due_at or self.clock.now()
 
     async def _later(self, due: delivery.Due, reason: str) -> None:
         if due.attempts >= MAX_ATTEMPTS:

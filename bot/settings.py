@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # The outbox sender looks for due messages this often (seconds), and edits a broadcast's
     # progress message at most this often.
     outbox_poll_s: float = Field(default=0.5, gt=0, le=60)
+    # How long a claimed message is its sender's: after that, another sender (or this one after
+    # a restart) takes it back. Far longer than one Bot API call, short enough after a crash.
+    outbox_lease_s: float = Field(default=120, ge=5)
     broadcast_progress_s: float = Field(default=3.0, ge=0)
     # Organizer chats: the daily digest at this time (HH:MM, campaign time zone), the weekly
     # one on this day; the pinned live dashboard is recomputed this often (seconds).

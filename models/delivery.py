@@ -42,6 +42,8 @@ class Due:
     payload: dict[str, Any] = field(default_factory=dict)
     broadcast_id: int | None = None
     attempts: int = 0
+    # When it was due before the claim's lease: a row put back keeps its place in the queue.
+    due_at: datetime | None = None
 
 
 @dataclass
@@ -50,17 +52,24 @@ class Claimed:
     dropped_broadcasts: set[int]
 
 
-async def recover(db: Database) -> int:
-    """At start: rows a crashed sender left in "sending" go back to pending."""
+async def recover(db: Database, now: datetime) -> int:
+    """Rows whose sender's lease ran out (it crashed or was killed) go back to pending."""
     async with db.begin() as session:
         result = await session.execute(
-            update(OutboxMessage).where(OutboxMessage.status == SENDING).values(status=PENDING)
+            update(OutboxMessage)
+            .where(OutboxMessage.status == SENDING, OutboxMessage.not_before <= now)
+            .values(status=PENDING)
         )
     return result.rowcount or 0
 
 
 async def claim(
-    db: Database, now: datetime, *, limit: int, skip_chats: Collection[int] = ()
+    db: Database,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    skip_chats: Collection[int] = (),
 ) -> Claimed:
     """Claim due rows, at most one per chat (the sender paces each chat), skipping chats still
     cooling down. Rows whose person is no longer active, unreachable, or no longer consents to
@@ -68,7 +77,7 @@ async def claim(
     at send time, not only at enqueue time."""
     async with db.begin() as session:
         query = (
-            select(OutboxMessage.id, OutboxMessage.chat_id)
+            select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.not_before)
             .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
             .order_by(OutboxMessage.not_before, OutboxMessage.id)
             .limit(limit * 4)
@@ -78,8 +87,10 @@ async def claim(
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         first_per_chat: dict[int, int] = {}
-        for row_id, chat_id in (await session.execute(query)).all():
-            first_per_chat.setdefault(chat_id, row_id)
+        due_at: dict[int, datetime] = {}
+        for row_id, chat_id, not_before in (await session.execute(query)).all():
+            if chat_id not in first_per_chat:
+                first_per_chat[chat_id], due_at[row_id] = row_id, not_before
             if len(first_per_chat) >= limit:
                 break
         if not first_per_chat:
@@ -89,17 +100,15 @@ async def claim(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(first_per_chat.values()))
                 .where(OutboxMessage.status == PENDING)
-                .values(status=SENDING, attempts=OutboxMessage.attempts + 1)
+                .values(status=SENDING, attempts=OutboxMessage.attempts + 1, not_before=now + lease)
                 .returning(OutboxMessage.id)
             )
         )
         rows = list(
-            await session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.id.in_(claimed_ids))
-                .order_by(OutboxMessage.not_before, OutboxMessage.id)
-            )
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed_ids)))
         )
+        order = list(first_per_chat.values())  # the queue's order, oldest due first
+        rows.sort(key=lambda row: order.index(row.id))
         blocked = await _blocked(session, rows)
         due: list[Due] = []
         dropped_broadcasts: set[int] = set()
@@ -119,6 +128,7 @@ async def claim(
                     payload=dict(row.payload or {}),
                     broadcast_id=row.broadcast_id,
                     attempts=row.attempts,
+                    due_at=due_at[row.id],
                 )
             )
         return Claimed(due, dropped_broadcasts)
@@ -187,12 +197,15 @@ async def mark_failed(db: Database, row_id: int, reason: str) -> None:
 
 
 async def retry_later(
-    db: Database, row_id: int, not_before: datetime | None, reason: str, *, count: bool = True
+    db: Database, row_id: int, not_before: datetime, reason: str, *, count: bool = True
 ) -> None:
-    """Back to pending. `count=False` for a 429: being told to wait is not a failed attempt."""
-    values: dict[str, Any] = {"status": PENDING, "last_error": reason[:REASON_MAX]}
-    if not_before is not None:
-        values["not_before"] = not_before
+    """Back to pending, due at `not_before` (the lease's end is no longer its due time).
+    `count=False` for a 429: being told to wait is not a failed attempt."""
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "last_error": reason[:REASON_MAX],
+        "not_before": not_before,
+    }
     if not count:
         values["attempts"] = OutboxMessage.attempts - 1
     await _finish(db, row_id, **values)
