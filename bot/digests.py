@@ -28,6 +28,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -42,10 +43,12 @@ from models.queue import enqueue
 from reports.charts import activity_chart
 from reports.dashboard import Dashboard, Period, Scope, build_dashboard
 from reports.dashboard_text import dashboard_text
+from reports.leaderboard import leaderboard
 
 log = logging.getLogger(__name__)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_TEXT = 4096  # Telegram's limit for one message
+BOARD_SIZE = 5  # names on the weekly leaderboard (opted-in volunteers only)
 
 
 def day_period(day: date, zone: ZoneInfo) -> Period:
@@ -268,11 +271,34 @@ class Dashboards:
             for number, text in enumerate(dashboard_text(figures, before, t, locale, title))
         ]
         if kind == "weekly":
+            board = await self._board(link, period.start, t, locale)
+            if board:
+                rows.append((f"{key}:board", board, {}))
             # matplotlib takes its time: off the event loop.
             chart = await asyncio.to_thread(activity_chart, figures, t)
             if chart is not None:
                 rows.append((f"{key}:chart", "", {"png": base64.b64encode(chart).decode()}))
         return await self._enqueue(link.chat_id, rows)
+
+    async def _board(
+        self, link: LinkedChat, since: datetime | None, t: Translate, locale: str
+    ) -> str | None:
+        """The week's leaderboard: only volunteers who chose to appear on it are named."""
+        rows = await leaderboard(self.db, link.team_id, since, BOARD_SIZE)
+        if not rows:
+            return None
+        lines = [t("digest.board_title")]
+        lines += [
+            t(
+                "digest.board_line",
+                rank=row.rank,
+                name=esc(row.name),
+                missions=format_decimal(row.missions, locale=locale),
+                doors=format_decimal(row.doors, locale=locale),
+            )
+            for row in rows
+        ]
+        return "\n".join(lines)
 
     async def _enqueue(self, chat_id: int, rows: list[tuple[str, str, dict[str, str]]]) -> int:
         """Write a digest's messages in one transaction; the first key decides: all or none."""

@@ -5,9 +5,12 @@ volunteer's name anywhere."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import Terrain
@@ -20,11 +23,26 @@ from models.reports import FieldReport
 from sandbox import Group, Sandbox
 from tests.bot.missions.kit import person
 from tests.bot.reports.kit import mission
+from tests.conftest import make_settings, wait_polling
 
 # The clock fixture starts Monday 2 March 2026, 09:00 UTC (10:00 in Paris); digests at 21:00
 # Paris time, 20:00 UTC in March.
 MONDAY_2100 = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
 NAMES = ("Anouk Zéphyr", "Basile Quentin")
+
+
+@pytest.fixture
+async def terrain(
+    sandbox: Sandbox, database_url: str, clock: ManualClock
+) -> AsyncIterator[Terrain]:
+    """Telegram's 20 messages a minute per group would make a digest of several messages take
+    seconds to drain: the limit is raised here (the outbox has its own tests of pacing)."""
+    app = Terrain(make_settings(sandbox, database_url, group_per_minute=600), clock)
+    task = asyncio.create_task(app.run(handle_signals=False))
+    await wait_polling(sandbox)
+    yield app
+    await app.stop()
+    await asyncio.wait_for(task, 10)
 
 
 async def file_report(app: Terrain, author: Person, **counts: int) -> None:
@@ -113,20 +131,29 @@ async def test_weekly_digest_on_its_day(
     sandbox: Sandbox, terrain: Terrain, clock: ManualClock
 ) -> None:
     _, group = await linked_group(sandbox, terrain)
-    [anouk, _] = await volunteers(sandbox, terrain)
+    anouk, basile = await volunteers(sandbox, terrain)
+    async with terrain.db.begin() as session:  # Anouk chose to appear on leaderboards
+        (await session.get_one(Person, anouk.id)).on_leaderboard = True
     await file_report(terrain, anouk, doors_knocked=40)
+    await file_report(terrain, basile, doors_knocked=70)
     clock._now = datetime(2026, 3, 7, 20, 30, tzinfo=UTC)  # Saturday 21:30 in Paris
     await terrain.dashboards.queue_digests()
     assert not [k for k in await digest_rows(terrain) if k.startswith("digest:weekly")]
     clock._now = datetime(2026, 3, 8, 20, 0, tzinfo=UTC)  # Sunday 21:00 in Paris
-    assert await terrain.dashboards.queue_digests() == 3  # the day's, the week's, its chart
+    # The day's, the week's, its leaderboard and its chart.
+    assert await terrain.dashboards.queue_digests() == 4
     assert await terrain.dashboards.queue_digests() == 0
     week = f"digest:weekly:{group.id}:2026-03-02"
-    assert {week, f"{week}:chart"} <= set(await digest_rows(terrain))
+    assert {week, f"{week}:board", f"{week}:chart"} <= set(await digest_rows(terrain))
     await terrain.outbox.drain()
     [weekly] = [text for text in bot_texts(sandbox, group) if "Bilan de la semaine" in text]
-    assert "du 2 mars au 8 mars" in weekly and "Portes frappées : 40" in weekly
+    assert "du 2 mars au 8 mars" in weekly and "Portes frappées : 110" in weekly
     assert "Anouk" not in weekly
+    # Named only on the leaderboard, and only who opted in.
+    [board] = [text for text in bot_texts(sandbox, group) if "Tableau d'honneur" in text]
+    assert "1. Anouk Zéphyr : 1 mission(s), 40 portes" in board and "Basile" not in board
+    everything = "\n".join(bot_texts(sandbox, group))
+    assert everything.count("Anouk") == 1 and "Basile" not in everything
     [chart] = [m.photo for m in sandbox.transcript(group) if m.photo is not None]
     assert chart.startswith(b"\x89PNG")
 
