@@ -316,6 +316,12 @@ async def link_channel(
     await live_dashboards.start_live(link)
 
 
+@router.message(Command("unlink"), F.chat.type == "private")
+async def unlink_private(message: Message, t: Translate) -> None:
+    """Unlinking is done where the link shows: the group, or the channel (a post)."""
+    await message.answer(t("link.unlink_where"))
+
+
 # -- the chat moved or the bot removed ---------------------------------------------------------
 @router.message(F.migrate_to_chat_id)
 async def upgraded(message: Message, db: Database, clock: Clock) -> None:

@@ -166,6 +166,8 @@ async def test_a_channel_is_linked_with_a_one_time_code(
     assert (link.chat_id, link.chat_type) == (channel.id, "channel")
     await camille.send(f"/link {first}")  # once only
     await camille.expect("Ce code est inconnu")
+    await camille.send("/unlink")  # in private: where to do it
+    await camille.expect("publiez /unlink dans le canal")
 
     second, _ = await code()
     clock.advance(timedelta(minutes=11))
