@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 
 from models.chat_links import ChatLink
 from models.database import Database
@@ -39,7 +39,8 @@ class Linked:
     old_live_message_id: int | None  # the live dashboard of the previous link, if any
 
 
-def _query():  # type: ignore[no-untyped-def]
+def _query() -> Select[tuple[ChatLink, str, str | None]]:
+    """A link with its team's name and its linker's language."""
     return (
         select(ChatLink, Team.name, Person.locale)
         .outerjoin(Team, Team.id == ChatLink.team_id)
