@@ -70,10 +70,13 @@ def _width(header: str) -> float:
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    value = ILLEGAL.sub("", value)
+    if not value.startswith("="):  # openpyxl stores any other text as text
+        return value
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(sheet, value=ILLEGAL.sub("", value))
-    cell.data_type = "s"  # never a formula, whatever the text starts with
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # text, not the formula it looks like
     return cell
 
 
