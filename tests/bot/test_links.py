@@ -80,6 +80,9 @@ async def test_linking_is_refused_without_the_rights(sandbox: Sandbox, terrain: 
 
     await camille.send("/link", chat=group)
     await camille.expect("Seul un administrateur de ce groupe", chat=group)
+    await camille.send("/link <b>Équipe</b> " + "x" * 5000, chat=group)
+    said = await camille.expect("Je ne connais pas d'équipe", chat=group)
+    assert "« <b>Équipe</b> xxx" in said.text and len(said.text) < 120  # escaped, cut
     for user in (vera, stranger):
         await user.send("/link", chat=group)
         await user.expect("Seuls les organisateurs et les responsables", chat=group)
