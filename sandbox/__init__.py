@@ -38,6 +38,9 @@ Tour::
     group.add(alice, status="administrator")
     await alice.send("/report", chat=group)
     await channel.post("text")            # a channel_post update
+    group.bot_status = "member"           # the bot not an admin: getChatMember says so, no pins
+    group.pinned                          # id of the message pinned last (pinChatMessage)
+    group.kick_bot(by=alice)              # 403s from now on, and a my_chat_member update
 
     await sb.settle()      # all updates confirmed + no bot request for 0.15 s: for negatives
     sb.commands(scope={"type": "default"}, language_code="fr")   # exactly as set
