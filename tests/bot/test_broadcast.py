@@ -99,6 +99,7 @@ async def test_news_stop_button_withdraws_news_consent_only(
     assert await consents(terrain.db, person.id) == {
         Purpose.VOLUNTEERING: True,
         Purpose.NEWS: False,
+        Purpose.LEADERBOARD: False,
     }
     assert person.status == Status.ACTIVE
 
