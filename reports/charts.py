@@ -92,12 +92,19 @@ def activity_chart(d: Dashboard, t: Translate) -> bytes | None:
 
 
 def targets_chart(d: Dashboard, t: Translate) -> bytes | None:
-    """One horizontal bar per team or zone and measure: done as a share of the target, with
-    the percentage and the counts written on it; the biggest targets only. None when no
-    target is set."""
-    bars = sorted((p for p in d.progress if p.target > 0), key=lambda p: -p.target)[:MAX_BARS]
-    if not bars:
-        return None
+    """Progress against targets: one horizontal bar per zone and measure, done as a share of
+    the target, with the percentage and the counts written on it; the biggest targets only.
+    Teams have no targets (a campaign-wide dashboard's progress is by team, target 0): then
+    the work each team did, per measure. None when there is nothing to draw."""
+    targeted = [p for p in d.progress if p.target > 0]
+    if targeted:
+        return _against_targets(targeted, t)
+    done = [p for p in d.progress if p.done > 0]
+    return _work_done(done, t) if done else None
+
+
+def _against_targets(progress: list[Progress], t: Translate) -> bytes:
+    bars = sorted(progress, key=lambda p: -p.target)[:MAX_BARS]
     shares = [100 * p.done / p.target for p in bars]
     measures = {p.measure for p in bars}
 
@@ -132,6 +139,35 @@ def targets_chart(d: Dashboard, t: Translate) -> bytes | None:
     axes.tick_params(axis="y", length=0)
     if len(measures) == 1:
         axes.set_title(t(f"chart.targets.{measures.pop()}"), loc="left", fontsize=FONT_PT)
+    return _png(figure)
+
+
+def _work_done(progress: list[Progress], t: Translate) -> bytes:
+    """One panel per measure (doors and leaflets have different scales), most work on top."""
+    measures = list(dict.fromkeys(p.measure for p in progress))
+    per_panel = MAX_BARS // len(measures)
+    panels = [
+        sorted((p for p in progress if p.measure == m), key=lambda p: -p.done)[:per_panel]
+        for m in measures
+    ]
+    figure = _figure()
+    figure.suptitle(t("chart.work.title"), fontsize=TITLE_PT, fontweight="bold")
+    rows = [max(len(bars), MIN_BARS // len(measures)) for bars in panels]
+    grid = figure.subplots(len(measures), 1, squeeze=False, gridspec_kw={"height_ratios": rows})
+    for axes, measure, bars, room in zip(grid[:, 0], measures, panels, rows, strict=True):
+        y = list(range(len(bars)))
+        done = [p.done for p in bars]
+        axes.barh(y, done, 0.7, color=DONE_COLOUR)
+        for row, value in enumerate(done):
+            axes.text(value, row, f" {value}", va="center", ha="left", fontsize=FONT_PT - 1)
+        axes.set_yticks(y)
+        axes.set_yticklabels([shorten(p.label) for p in bars])
+        axes.set_ylim(room - 0.5, -0.5)
+        axes.set_xlim(0, max(done) * 1.25)  # room for the counts
+        axes.set_xticks([])
+        axes.spines[["top", "right", "bottom"]].set_visible(False)
+        axes.tick_params(axis="y", length=0)
+        axes.set_title(t(f"chart.work.{measure}"), loc="left", fontsize=FONT_PT)
     return _png(figure)
 
 

@@ -69,8 +69,23 @@ def test_nothing_to_draw_gives_none(catalogs: Catalogs) -> None:
     assert activity_chart(dashboard(), t) is None
     assert activity_chart(dashboard(days=(day(0, doors=0), day(3, doors=0))), t) is None
     assert targets_chart(dashboard(), t) is None
-    # A target of zero has no percentage: nothing to draw either.
-    assert targets_chart(dashboard(progress=(Progress("Zone", "doors", 5, 0),)), t) is None
+    # No target and no work done: nothing to draw either.
+    assert targets_chart(dashboard(progress=(Progress("Team", "doors", 0, 0),)), t) is None
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_teams_without_targets_get_the_work_they_did(catalogs: Catalogs, locale: str) -> None:
+    # A campaign-wide dashboard's progress is by team, and teams have no targets.
+    teams = tuple(
+        Progress(f"{name} {LONG}" if name == "Nord" else name, measure, done, 0)
+        for name, done in (("Nord", 300), ("Sud", 120), ("Centre", 0))
+        for measure in ("doors", "leaflets")
+    )
+    data = targets_chart(dashboard(progress=teams), catalogs.translator(locale))
+    assert data is not None and dimensions(data) == (1080, 1080)
+    many = tuple(Progress(f"Team {i}", "doors", 10 + i, 0) for i in range(30))
+    data = targets_chart(dashboard(progress=many), catalogs.translator(locale))
+    assert data is not None and len(data) < 200_000
 
 
 def test_sixty_days_and_long_names_stay_small_and_quick(catalogs: Catalogs) -> None:
