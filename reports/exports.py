@@ -72,10 +72,12 @@ class ExportFiles:
     xlsx: Path
     csv_zip: Path
     rows: dict[str, int]  # sheet name -> data rows
+    limit: int = UPLOAD_LIMIT
 
     @property
     def too_big(self) -> bool:
-        return max(self.xlsx.stat().st_size, self.csv_zip.stat().st_size) > UPLOAD_LIMIT
+        """Either file is beyond what a bot may upload."""
+        return max(self.xlsx.stat().st_size, self.csv_zip.stat().st_size) > self.limit
 
 
 async def build_export(
@@ -85,6 +87,7 @@ async def build_export(
     timezone: str,
     directory: Path,
     stem: str = "terrain-export",
+    limit: int = UPLOAD_LIMIT,
 ) -> ExportFiles:
     """Write `stem`.xlsx and `stem`-csv.zip in `directory`; `period` None means everything
     (missions are placed in time by their start, like the dashboards)."""
@@ -113,7 +116,7 @@ async def build_export(
         for table in tables:
             rows[table.name] = await write_table(table, workbook, archive)
     workbook.save(xlsx)
-    return ExportFiles(xlsx, csv_zip, rows)
+    return ExportFiles(xlsx, csv_zip, rows, limit)
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

@@ -10,6 +10,7 @@ import io
 import json
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from bot.app import Terrain
 from models import rights, volunteers
 from models.people import AuditEvent, Person, Role
+from reports.exports import ExportScope, build_export
 from sandbox import Sandbox
 from sandbox.users import User
 from tests.bot.missions.kit import person
@@ -88,9 +90,6 @@ async def campaign(app: Terrain, sandbox: Sandbox) -> dict[str, Any]:
     await file_report(app, street.id, bob, doors_knocked=30, doors_opened=5, supportive=1)
     await file_report(app, street.id, carl, doors_knocked=7, doors_opened=2)
     await file_report(app, group.id, lead, (anna,), doors_knocked=100, doors_opened=40)
-    async with app.db.begin() as session:
-        found = await session.scalar(select(Person).where(Person.id == bob.id))
-        assert found is not None
     await _note(app, bob.id, FORMULA)
     await rights.forget(app.db, carl.id, app.clock.now())
     return {
@@ -246,6 +245,17 @@ async def test_volunteers_are_refused_and_the_refusal_audited(
     stranger = sandbox.user("Zoé", language_code="fr")
     await stranger.send("/export")
     await stranger.expect("réservé aux responsables")
+
+
+async def test_files_past_the_upload_limit_are_flagged(
+    sandbox: Sandbox, app: Terrain, tmp_path: Path
+) -> None:
+    await campaign(app, sandbox)
+    scope = ExportScope(organizer=True)
+    files = await build_export(app.db, scope, None, "Europe/Paris", tmp_path)
+    assert not files.too_big and files.limit == 50 * 1000 * 1000
+    tight = await build_export(app.db, scope, None, "Europe/Paris", tmp_path, "b", limit=2000)
+    assert tight.too_big and tight.rows == files.rows
 
 
 async def test_a_lead_without_team_is_told(sandbox: Sandbox, app: Terrain) -> None:
