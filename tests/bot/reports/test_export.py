@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.app import Terrain
 from models import rights, volunteers
-from models.people import AuditEvent, Person, Role
+from models.people import AuditEvent, Role
 from reports.exports import ExportScope, build_export
 from sandbox import Sandbox
 from sandbox.users import User
