@@ -123,3 +123,18 @@ def test_long_names_end_with_an_ellipsis() -> None:
 def test_dates_follow_each_language(catalogs: Catalogs) -> None:
     assert catalogs.translator("fr")("chart.day", day=date(2026, 11, 5)) == "05/11"
     assert catalogs.translator("en")("chart.day", day=date(2026, 11, 5)) == "05 Nov"
+
+
+def test_charts_drawn_at_once_in_threads_come_out_the_same(catalogs: Catalogs) -> None:
+    # /report draws in a thread (asyncio.to_thread): two organizers may ask at once.
+    from concurrent.futures import ThreadPoolExecutor
+
+    t = catalogs.translator("fr")
+    d = dashboard(
+        days=tuple(day(i, doors=30 + 7 * i) for i in range(10)),
+        progress=(Progress("Nord", "doors", 300, 1000), Progress("Sud", "leaflets", 90, 500)),
+    )
+    alone = (activity_chart(d, t), targets_chart(d, t))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda i: (activity_chart(d, t), targets_chart(d, t)), range(4)))
+    assert all(pair == alone for pair in together)
