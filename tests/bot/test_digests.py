@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.app import Terrain
+from bot.settings import Settings
 from models.chat_links import ChatLink
 from models.clock import ManualClock
 from models.missions import Mission
@@ -227,3 +229,16 @@ async def test_a_chat_that_refuses_the_bot_is_unlinked(
     await terrain.dashboards.queue_digests()
     async with terrain.db() as session:
         assert list(await session.scalars(select(ChatLink))) == []
+
+
+def test_digest_settings_are_checked() -> None:
+    def settings(**values: object) -> Settings:
+        return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+    chosen = settings(digest_time="7h05", digest_weekday=" Friday ")
+    assert chosen.digest_time == "07:05" and chosen.digest_weekday_index == 4
+    assert settings().digest_at.hour == 21 and settings().digest_weekday_index == 6
+    for bad in ({"digest_time": "25:00"}, {"digest_time": "soon"}, {"digest_weekday": "dimanche"},
+                {"live_dashboard_s": 1}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            settings(**bad)
