@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -70,7 +70,11 @@ class Mission(Base):
 
 class Assignment(Base):
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("mission_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("mission_id", "person_id"),
+        # No-shows and "marked done" per mission, for the dashboards (migration 0006).
+        Index("ix_assignments_mission_status", "mission_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mission_id: Mapped[int] = mapped_column(

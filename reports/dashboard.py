@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, exists, func, or_, select, union
+from sqlalchemy import String, and_, cast, func, or_, select, union
 
 from models.database import Database
 from models.missions import Assignment, AssignmentStatus, Mission, MissionStatus
@@ -114,15 +114,24 @@ class Dashboard:
     quietest: tuple[ZoneWork, ...] = ()  # zones with missions or targets, least work first
     topics: tuple[tuple[str, int], ...] = ()  # (topic key, reports that heard it), most first
     days: tuple[DayActivity, ...] = ()  # every day of the period that saw work, in order
-    # By team for a campaign-wide scope (target 0: teams have none, draw what was done), by
-    # zone otherwise (the finest zones worked in or with a target).
+    # By team for a campaign-wide scope: the work on each team's own missions (target 0:
+    # teams have none); by zone otherwise (the finest zones worked in or with a target).
     progress: tuple[Progress, ...] = ()
 
 
+# Ids per IN (...) list: well under SQLite's limit on bound parameters.
+IN_CHUNK = 500
 # How many zones the busiest and quietest lists name.
 RANKED = 3
 # The Totals fields summed from field_reports, in this order (all but `reports`).
 SUMMED = tuple(f.name for f in fields(Totals) if f.name != "reports")
+# A mission's row of summed reports, in this order.
+FIELDS = ("reports", *SUMMED)
+
+
+ZONES = select(
+    Zone.id, Zone.code, Zone.name, Zone.parent_id, Zone.target_doors, Zone.target_leaflets
+)
 
 
 def _zone_subtree(zone_id: int) -> Any:
@@ -131,9 +140,9 @@ def _zone_subtree(zone_id: int) -> Any:
     return tree.union_all(select(Zone.id).where(Zone.parent_id == tree.c.id))
 
 
-def _mission_filter(scope: Scope, period: Period) -> list[Any]:
-    """Conditions on Mission for the period and the scope's mission and zone."""
-    where: list[Any] = [Mission.starts_at < period.end]
+def _missions_in(scope: Scope, period: Period, *more: Any) -> Any:
+    """The ids of the missions starting in the period, in the scope's zone or mission."""
+    where: list[Any] = [Mission.starts_at < period.end, *more]
     if period.start is not None:
         where.append(Mission.starts_at >= period.start)
     if scope.mission_id is not None:
@@ -144,25 +153,27 @@ def _mission_filter(scope: Scope, period: Period) -> list[Any]:
             where.append(Mission.zone_id.in_(select(tree.c.id)))
         else:
             where.append(Mission.zone_id == scope.zone_id)
-    return where
+    return select(Mission.id).where(*where)
 
 
 def _team_members(team_id: int) -> Any:
     return select(Person.id).where(Person.team_id == team_id)
 
 
-def _report_filter(scope: Scope, period: Period) -> list[Any]:
-    """Conditions on FieldReport joined to its Mission. A team's figures are the reports on
-    its own missions plus those its members filed on campaign-wide or other missions."""
-    where = _mission_filter(scope, period)
-    if scope.team_id is not None:
-        where.append(
-            or_(
-                Mission.team_id == scope.team_id,
-                FieldReport.author_id.in_(_team_members(scope.team_id)),
-            )
-        )
-    return where
+def _reports_in(scope: Scope, period: Period) -> Any:
+    """The condition on FieldReport for the scope and period. A team's reports are those on
+    its own missions plus those its members filed on campaign-wide (or other) missions.
+    Written as IN (mission ids) rather than a join, so the database walks field_reports by
+    its mission index, already grouped by mission, with no sort."""
+    if scope.team_id is None:
+        return FieldReport.mission_id.in_(_missions_in(scope, period))
+    return and_(
+        FieldReport.mission_id.in_(_missions_in(scope, period)),
+        or_(
+            FieldReport.mission_id.in_(select(Mission.id).where(Mission.team_id == scope.team_id)),
+            FieldReport.author_id.in_(_team_members(scope.team_id)),
+        ),
+    )
 
 
 @dataclass
@@ -175,13 +186,12 @@ class _ZoneRow:
     target_leaflets: int | None
 
 
-def _local_day(moment: datetime, zone: ZoneInfo) -> date:
-    return moment.astimezone(zone).date()
-
-
-def _add(into: dict[str, int], row: Any, names: tuple[str, ...]) -> None:
-    for name in names:
-        into[name] = into.get(name, 0) + int(getattr(row, name) or 0)
+def _column_sums(rows: list[tuple[int, ...]], names: tuple[str, ...]) -> dict[str, int]:
+    """Column totals of per-mission rows (laid out as FIELDS) for the fields named."""
+    if not rows:
+        return {}
+    columns = list(zip(*rows, strict=True))
+    return {name: int(sum(columns[FIELDS.index(name)])) for name in names}
 
 
 DAY_FIELDS = tuple(f.name for f in fields(DayActivity) if f.name != "day")
@@ -311,139 +321,143 @@ async def build_dashboard(
     now: datetime | None = None,
 ) -> Dashboard:
     """The figures for `scope` over `period`; days are cut in `timezone`. A mission counts as
-    done once it has ended (before `now`, by default the period's end) with a report or an
-    assignment marked done; cancelled missions are not planned."""
+    done once it has ended (before `now`, by default the period's end) with a report, an
+    assignment marked done or the done status; cancelled missions are not planned.
+
+    Field counts are summed per mission in SQL (a few thousand rows for a big campaign's
+    week), then added up here by zone, day and team from each mission's own row."""
     now = now or period.end
-    local = ZoneInfo(timezone)
-    reports_where = _report_filter(scope, period)
-    sums = [func.coalesce(func.sum(getattr(FieldReport, n)), 0).label(n) for n in SUMMED]
+    reports_in = _reports_in(scope, period)
     per_mission = (
         select(
             FieldReport.mission_id,
-            Mission.zone_id,
-            Mission.starts_at,
             func.count(FieldReport.id).label("reports"),
-            *sums,
+            *(func.coalesce(func.sum(getattr(FieldReport, n)), 0).label(n) for n in SUMMED),
         )
-        .join(Mission, Mission.id == FieldReport.mission_id)
-        .where(*reports_where)
-        .group_by(FieldReport.mission_id, Mission.zone_id, Mission.starts_at)
-    )
-    missions_where = _mission_filter(scope, period)
-    missions_where.append(Mission.status != MissionStatus.CANCELLED.value)
-    if scope.team_id is not None:
-        reported_by_team = select(FieldReport.mission_id).where(
-            FieldReport.author_id.in_(_team_members(scope.team_id))
-        )
-        missions_where.append(
-            or_(Mission.team_id == scope.team_id, Mission.id.in_(reported_by_team))
-        )
-    marked_done = exists().where(
-        Assignment.mission_id == Mission.id, Assignment.status == AssignmentStatus.DONE.value
+        .where(reports_in)
+        .group_by(FieldReport.mission_id)
     )
     missions_query = select(
         Mission.id,
         Mission.zone_id,
+        Mission.team_id,
+        Mission.starts_at,
         Mission.ends_at,
-        or_(Mission.status == MissionStatus.DONE.value, marked_done).label("marked"),
-    ).where(*missions_where)
-    no_show_where = [*_mission_filter(scope, period), Assignment.status == "no_show"]
+        Mission.status,
+    ).where(Mission.id.in_(_missions_in(scope, period)))
+    no_shows_query = select(func.count(Assignment.id)).where(
+        Assignment.status == AssignmentStatus.NO_SHOW.value,
+        Assignment.mission_id.in_(_missions_in(scope, period)),
+    )
     if scope.team_id is not None:
-        no_show_where.append(
+        no_shows_query = no_shows_query.join(Mission, Mission.id == Assignment.mission_id).where(
             or_(
                 Mission.team_id == scope.team_id,
                 Assignment.person_id.in_(_team_members(scope.team_id)),
             )
         )
-    no_shows_query = (
-        select(func.count(Assignment.id))
-        .join(Mission, Mission.id == Assignment.mission_id)
-        .where(*no_show_where)
-    )
     # Distinct people covered: every author, and the members named in group reports.
-    authors = (
-        select(FieldReport.author_id.label("person_id"))
-        .join(Mission, Mission.id == FieldReport.mission_id)
-        .where(*reports_where)
-    )
-    members = (
+    covered = union(
+        select(FieldReport.author_id).where(reports_in),
         select(FieldReportMember.person_id)
         .join(FieldReport, FieldReport.id == FieldReportMember.report_id)
-        .join(Mission, Mission.id == FieldReport.mission_id)
-        .where(*reports_where)
-    )
-    covered = union(authors, members).subquery()
-    active_query = select(func.count()).select_from(covered)
-    # Topics are JSON lists: grouping by the list's text gives a few rows (combinations of a
-    # handful of tags), which are unpacked here, rather than one row per report.
+        .where(reports_in),
+    ).subquery()
+    # Topics are JSON lists: grouping by the list's text gives a few rows (the combinations
+    # of a handful of tags), unpacked here, rather than one row per report.
     topics_text = cast(FieldReport.topics, String)
     topics_query = (
-        select(topics_text, func.count(FieldReport.id))
-        .join(Mission, Mission.id == FieldReport.mission_id)
-        .where(*reports_where)
-        .group_by(topics_text)
+        select(topics_text, func.count(FieldReport.id)).where(reports_in).group_by(topics_text)
     )
-    by_team = None
-    if scope == Scope():
-        by_team = (
-            select(
-                Team.name,
-                func.coalesce(func.sum(FieldReport.doors_knocked), 0),
-                func.coalesce(func.sum(FieldReport.leaflets), 0),
-            )
-            .join(Mission, Mission.id == FieldReport.mission_id)
-            .join(Person, Person.id == FieldReport.author_id)
-            .join(Team, Team.id == Person.team_id)
-            .where(*reports_where)
-            .group_by(Team.id, Team.name)
-            .order_by(Team.name)
-        )
     async with db() as session:
-        mission_rows = (await session.execute(per_mission)).all()
-        planned_rows = (await session.execute(missions_query)).all()
+        sums = {row[0]: tuple(row[1:]) for row in await session.execute(per_mission)}
+        missions = (await session.execute(missions_query)).all()
         no_shows = int(await session.scalar(no_shows_query) or 0)
-        active = int(await session.scalar(active_query) or 0)
+        active = int(await session.scalar(select(func.count()).select_from(covered)) or 0)
         topic_rows = (await session.execute(topics_query)).all()
-        team_rows = (await session.execute(by_team)).all() if by_team is not None else []
-        zones = {
-            z.id: _ZoneRow(*z)
-            for z in (
-                await session.execute(
-                    select(
-                        Zone.id,
-                        Zone.code,
-                        Zone.name,
-                        Zone.parent_id,
-                        Zone.target_doors,
-                        Zone.target_leaflets,
+        zones = {z.id: _ZoneRow(*z) for z in (await session.execute(ZONES)).all()}
+        # A mission without a report is done when someone's assignment is marked done: asked
+        # only for those (few) that ended without one.
+        unreported = [
+            m.id
+            for m in missions
+            if m.id not in sums and m.ends_at <= now and m.status == MissionStatus.OPEN.value
+        ]
+        marked: set[int] = set()
+        for first in range(0, len(unreported), IN_CHUNK):
+            marked.update(
+                await session.scalars(
+                    select(Assignment.mission_id)
+                    .where(
+                        Assignment.mission_id.in_(unreported[first : first + IN_CHUNK]),
+                        Assignment.status == AssignmentStatus.DONE.value,
                     )
+                    .distinct()
                 )
-            ).all()
-        }
+            )
+        teams = dict((await session.execute(select(Team.id, Team.name))).tuples().all())
+    d = _assemble(scope, period, ZoneInfo(timezone), now, sums, missions, marked, zones, teams)
+    return replace(d, active_volunteers=active, no_shows=no_shows, topics=_topics(topic_rows))
 
-    totals: dict[str, int] = {}
-    zone_done: dict[int, dict[str, int]] = {}
-    day_done: dict[date, dict[str, int]] = {}
-    reported: set[int] = set()
-    for row in mission_rows:
-        reported.add(row.mission_id)
-        _add(totals, row, ("reports", *SUMMED))
-        _add(zone_done.setdefault(row.zone_id, {}), row, ("doors_knocked", "leaflets"))
-        _add(day_done.setdefault(_local_day(row.starts_at, local), {}), row, DAY_FIELDS)
-    planned = len(planned_rows)
-    done = sum(1 for r in planned_rows if r.ends_at <= now and (r.marked or r.id in reported))
-    worked_zones = {r.zone_id for r in planned_rows} | set(zone_done)
-    topics: Counter[str] = Counter()
-    for raw, count in topic_rows:
+
+def _topics(rows: Any) -> tuple[tuple[str, int], ...]:
+    """(topic, reports that heard it) from (JSON list text, reports) rows, most heard first."""
+    heard: Counter[str] = Counter()
+    for raw, count in rows:
         for key in set(_topic_list(raw)):
-            topics[key] += count
-    places = _Places(zones, scope, zone_done, worked_zones)
-    if by_team is not None:
+            heard[key] += count
+    return tuple(sorted(heard.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _assemble(
+    scope: Scope,
+    period: Period,
+    local: ZoneInfo,
+    now: datetime,
+    sums: dict[int, Any],
+    missions: list[Any],
+    marked: set[int],
+    zones: dict[int, _ZoneRow],
+    teams: dict[int, str],
+) -> Dashboard:
+    """The figures from each mission's row and its summed reports."""
+    planned = done = 0
+    worked: set[int] = set()
+    for m in missions:
+        in_scope = scope.team_id is None or m.team_id == scope.team_id or m.id in sums
+        if m.status == MissionStatus.CANCELLED.value or not in_scope:
+            continue
+        planned += 1
+        worked.add(m.zone_id)
+        finished = m.status == MissionStatus.DONE.value or m.id in sums or m.id in marked
+        done += m.ends_at <= now and finished
+    # Rows grouped by zone, day and team, then summed column-wise (zip and sum run in C:
+    # tens of thousands of missions take milliseconds).
+    mission_of = {m.id: m for m in missions}
+    by_zone: dict[int, list[tuple[int, ...]]] = {}
+    by_day: dict[date, list[tuple[int, ...]]] = {}
+    by_team: dict[int, list[tuple[int, ...]]] = {}
+    for mission_id, row in sums.items():
+        mission = mission_of[mission_id]
+        by_zone.setdefault(mission.zone_id, []).append(row)
+        by_day.setdefault(mission.starts_at.astimezone(local).date(), []).append(row)
+        if mission.team_id is not None:
+            by_team.setdefault(mission.team_id, []).append(row)
+    totals = _column_sums(list(sums.values()), FIELDS)
+    zone_done = {
+        z: _column_sums(rows, ("doors_knocked", "leaflets")) for z, rows in by_zone.items()
+    }
+    day_done = {d: _column_sums(rows, DAY_FIELDS) for d, rows in by_day.items()}
+    team_done = {
+        t: _column_sums(rows, ("doors_knocked", "leaflets")) for t, rows in by_team.items()
+    }
+    places = _Places(zones, scope, zone_done, worked | set(zone_done))
+    if scope == Scope():
         progress = tuple(
-            Progress(name, measure, int(value), 0)
-            for name, doors, leaflets in team_rows
-            for measure, value in (("doors", doors), ("leaflets", leaflets))
-            if value
+            Progress(teams[team_id], measure, done_by[name], 0)
+            for team_id, done_by in sorted(team_done.items(), key=lambda kv: teams[kv[0]])
+            for measure, name, _ in MEASURES
+            if done_by[name]
         )
     else:
         progress = places.progress()
@@ -453,12 +467,9 @@ async def build_dashboard(
         totals=Totals(**totals),
         missions_done=done,
         missions_planned=planned,
-        active_volunteers=active,
-        no_shows=no_shows,
         coverage=places.coverage(),
         busiest=places.busiest(),
         quietest=places.quietest(),
-        topics=tuple(sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))),
         days=tuple(DayActivity(day, **day_done[day]) for day in sorted(day_done)),
         progress=progress,
     )

@@ -246,8 +246,8 @@ async def test_the_whole_campaign_this_week(world: World) -> None:
         ("Brest bureau 76", 100, 0),
     ]
     assert d.quietest == ()
-    # By team: what each team's members reported (Chloé has no team).
-    assert d.progress == (Progress("Nord", "doors", 120, 0), Progress("Sud", "doors", 50, 0))
+    # By team: the work on each team's own missions (Sud's only mission was cancelled).
+    assert d.progress == (Progress("Nord", "doors", 100, 0),)
 
 
 async def test_a_team_counts_its_missions_and_its_members_reports(world: World) -> None:
@@ -255,6 +255,13 @@ async def test_a_team_counts_its_missions_and_its_members_reports(world: World) 
     assert (d.totals.reports, d.totals.doors_knocked) == (2, 120)
     assert (d.missions_done, d.missions_planned) == (2, 2)
     assert (d.active_volunteers, d.no_shows) == (2, 0)
+    # A team lead's zone report: the team AND the zone (Anna's report in bureau 77).
+    there = await dashboard(world, team_id=world.teams["nord"], zone_id=world.zones["b77"])
+    assert (there.totals.doors_knocked, there.missions_planned, there.active_volunteers) == (
+        20,
+        1,
+        1,
+    )
     sud = await dashboard(world, team_id=world.teams["sud"])
     assert (sud.totals.doors_knocked, sud.no_shows, sud.missions_planned) == (50, 1, 1)
 
