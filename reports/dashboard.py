@@ -140,9 +140,9 @@ def _zone_subtree(zone_id: int) -> Any:
     return tree.union_all(select(Zone.id).where(Zone.parent_id == tree.c.id))
 
 
-def _missions_in(scope: Scope, period: Period, *more: Any) -> Any:
+def _missions_in(scope: Scope, period: Period) -> Any:
     """The ids of the missions starting in the period, in the scope's zone or mission."""
-    where: list[Any] = [Mission.starts_at < period.end, *more]
+    where: list[Any] = [Mission.starts_at < period.end]
     if period.start is not None:
         where.append(Mission.starts_at >= period.start)
     if scope.mission_id is not None:
@@ -160,15 +160,15 @@ def _team_members(team_id: int) -> Any:
     return select(Person.id).where(Person.team_id == team_id)
 
 
-def _reports_in(scope: Scope, period: Period) -> Any:
+def _reports_in(scope: Scope, missions_in: Any) -> Any:
     """The condition on FieldReport for the scope and period. A team's reports are those on
     its own missions plus those its members filed on campaign-wide (or other) missions.
     Written as IN (mission ids) rather than a join, so the database walks field_reports by
     its mission index, already grouped by mission, with no sort."""
     if scope.team_id is None:
-        return FieldReport.mission_id.in_(_missions_in(scope, period))
+        return FieldReport.mission_id.in_(missions_in)
     return and_(
-        FieldReport.mission_id.in_(_missions_in(scope, period)),
+        FieldReport.mission_id.in_(missions_in),
         or_(
             FieldReport.mission_id.in_(select(Mission.id).where(Mission.team_id == scope.team_id)),
             FieldReport.author_id.in_(_team_members(scope.team_id)),
@@ -327,7 +327,9 @@ async def build_dashboard(
     Field counts are summed per mission in SQL (a few thousand rows for a big campaign's
     week), then added up here by zone, day and team from each mission's own row."""
     now = now or period.end
-    reports_in = _reports_in(scope, period)
+    # One statement of mission ids, reused: a zone's subtree CTE is then written once.
+    missions_in = _missions_in(scope, period)
+    reports_in = _reports_in(scope, missions_in)
     per_mission = (
         select(
             FieldReport.mission_id,
@@ -344,10 +346,10 @@ async def build_dashboard(
         Mission.starts_at,
         Mission.ends_at,
         Mission.status,
-    ).where(Mission.id.in_(_missions_in(scope, period)))
+    ).where(Mission.id.in_(missions_in))
     no_shows_query = select(func.count(Assignment.id)).where(
         Assignment.status == AssignmentStatus.NO_SHOW.value,
-        Assignment.mission_id.in_(_missions_in(scope, period)),
+        Assignment.mission_id.in_(missions_in),
     )
     if scope.team_id is not None:
         no_shows_query = no_shows_query.join(Mission, Mission.id == Assignment.mission_id).where(
@@ -357,12 +359,14 @@ async def build_dashboard(
             )
         )
     # Distinct people covered: every author, and the members named in group reports.
-    covered = union(
-        select(FieldReport.author_id).where(reports_in),
-        select(FieldReportMember.person_id)
-        .join(FieldReport, FieldReport.id == FieldReportMember.report_id)
-        .where(reports_in),
-    ).subquery()
+    members = select(FieldReportMember.person_id)
+    if scope.team_id is None:  # by the members' own mission index, no join
+        members = members.where(FieldReportMember.mission_id.in_(missions_in))
+    else:
+        members = members.join(FieldReport, FieldReport.id == FieldReportMember.report_id).where(
+            reports_in
+        )
+    covered = union(select(FieldReport.author_id).where(reports_in), members).subquery()
     # Topics are JSON lists: grouping by the list's text gives a few rows (the combinations
     # of a handful of tags), unpacked here, rather than one row per report.
     topics_text = cast(FieldReport.topics, String)
