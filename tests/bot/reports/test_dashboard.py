@@ -327,3 +327,23 @@ async def test_a_long_dashboard_is_split_between_lines(world: World) -> None:
     assert all(len(p) <= 200 and p == p.strip("\n") for p in parts)
     # Nothing lost, nothing cut: the parts are the whole message's lines, blank ones aside.
     assert [x for p in parts for x in p.split("\n") if x] == [x for x in whole[0].split("\n") if x]
+
+
+async def test_a_zone_aimed_at_but_not_worked_is_among_the_quietest(world: World) -> None:
+    w = Writer(world.db)
+    async with world.db() as session:
+        brest = await session.get_one(Zone, world.zones["brest"])
+    await w.zone("29019_0078", "Brest bureau 78", brest, target_doors=250)
+    d = await dashboard(world)
+    assert [z.name for z in d.busiest] == ["Brest bureau 77", "Brest bureau 76"]
+    assert [(z.name, z.doors_knocked, z.target_doors) for z in d.quietest] == [
+        ("Brest bureau 78", 0, 250)
+    ]
+    # Brest's own target still stands for its bureaux: theirs are not added to it.
+    assert d.coverage[0] == Progress("", "doors", 170, 1000)
+    bureaux = await dashboard(world, zone_id=world.zones["brest"])
+    assert [p.label for p in bureaux.progress] == [
+        "Brest bureau 76",
+        "Brest bureau 77",
+        "Brest bureau 78",
+    ]
