@@ -20,6 +20,7 @@ from bot.i18n import Catalogs
 from bot.jobs import add_digests, add_reminders, build_scheduler
 from bot.middlewares import ActingPerson, OnceOnly
 from bot.outbox import Outbox
+from bot.polling import Poller
 from bot.progress import BroadcastProgress
 from bot.settings import Settings
 from bot.storage import conversation_storage
@@ -74,7 +75,6 @@ class Terrain:
         )
         self.dispatcher = self._dispatcher()
         self._stopped = asyncio.Event()
-        self._serving = False  # webhook mode: stop() ends the server, not polling
         self.scheduler = build_scheduler(
             self.db,
             self.clock,
@@ -157,26 +157,24 @@ class Terrain:
             self.scheduler.start()
             self.outbox.start()
             allowed = self.dispatcher.resolve_used_update_types()
+            if handle_signals:
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, self._stopped.set)
             if webhook is None:
-                await self.dispatcher.start_polling(
-                    self.bot, handle_signals=handle_signals, allowed_updates=allowed
-                )
+                await Poller(self.dispatcher, self.bot, allowed).run(self._stopped)
             else:
-                await self._serve(webhook, allowed, handle_signals)
+                await self._serve(webhook, allowed)
         finally:
-            # Polling ended (stop() or a signal): let the sender finish its round first.
+            # Updates stopped (stop() or a signal): let the sender finish its round first.
             await self.outbox.stop()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.bot.session.close()
-            # Polling's shutdown closes it too; not when start-up failed before polling.
             await self.conversations.close()
             await self.engine.dispose()
 
-    async def _serve(
-        self, webhook: WebhookConfig, allowed: list[str], handle_signals: bool
-    ) -> None:
-        self._serving = True
+    async def _serve(self, webhook: WebhookConfig, allowed: list[str]) -> None:
         app = webhook_app(self.dispatcher, self.bot, webhook.secret, webhook.path)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -189,16 +187,10 @@ class Terrain:
             await self.bot.set_webhook(
                 webhook.url, secret_token=webhook.secret, allowed_updates=allowed
             )
-            if handle_signals:
-                loop = asyncio.get_running_loop()
-                for sig in (signal.SIGINT, signal.SIGTERM):
-                    loop.add_signal_handler(sig, self._stopped.set)
             await self._stopped.wait()
         finally:
             await runner.cleanup()
 
     async def stop(self) -> None:
+        """Stop taking updates; run() then finishes what it handles and closes down."""
         self._stopped.set()
-        if self._serving:
-            return
-        await self.dispatcher.stop_polling()

@@ -10,6 +10,9 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import Chat, ErrorEvent, User
+from asyncpg.exceptions import PostgresConnectionError, PostgresError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from handlers.context import Translate
 from models import volunteers
@@ -18,8 +21,37 @@ from models.database import Database
 log = logging.getLogger(__name__)
 
 
+# SQLSTATE classes of a PostgreSQL that can't serve us now: connection exceptions, operator
+# intervention (shutdown, "cannot connect now"), insufficient resources (too many connections).
+UNAVAILABLE_SQLSTATES = ("08", "57", "53")
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database or Redis could not be used at all (down, unreachable, locked past the busy
+    timeout): the update is to be delivered again later, not answered with an apology."""
+    if isinstance(error, OperationalError | InterfaceError | RedisConnectionError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, ConnectionRefusedError | PostgresConnectionError):
+        return True
+    # asyncpg raises these itself when connecting, before SQLAlchemy can wrap them.
+    if isinstance(error, PostgresError):
+        state = str(getattr(error, "sqlstate", "") or "")
+        refused = state == "55000" and "accepting connections" in str(error)
+        return state.startswith(UNAVAILABLE_SQLSTATES) or refused
+    return False
+
+
 async def on_error(event: ErrorEvent, bot: Bot, db: Database, **data: Any) -> bool:
     error = event.exception
+    if unavailable(error):
+        # Not handled: polling won't confirm it and a webhook answers 500, so Telegram
+        # delivers it again once the database is back.
+        log.warning(
+            "update %s: %s, left for redelivery", event.update.update_id, type(error).__name__
+        )
+        raise error
     user: User | None = data.get("event_from_user")
     chat: Chat | None = data.get("event_chat")
     if isinstance(error, TelegramForbiddenError):

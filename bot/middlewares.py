@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -11,9 +12,10 @@ from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, Update, User
 
+from bot.errors import unavailable
 from bot.i18n import Catalogs
 from models import volunteers
-from models.bookkeeping import claim_update
+from models.bookkeeping import claim_update, release_update
 from models.clock import Clock
 from models.database import Database
 from models.people import Person
@@ -33,12 +35,21 @@ class OnceOnly(BaseMiddleware):
         self.clock = clock
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if isinstance(event, Update) and not await claim_update(
-            self.db, event.update_id, self.clock.now()
-        ):
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        if not await claim_update(self.db, event.update_id, self.clock.now()):
             log.info("update %s delivered again: dropped", event.update_id)
             return None
-        return await handler(event, data)
+        try:
+            return await handler(event, data)
+        except Exception as error:
+            if unavailable(error):
+                # The database went away mid-update: its transaction was rolled back, so the
+                # next delivery must be handled. If the claim can't be released either, the
+                # update is lost: the one case at-most-once can't cover.
+                with contextlib.suppress(Exception):
+                    await release_update(self.db, event.update_id)
+            raise
 
 
 class ActingPerson(BaseMiddleware):

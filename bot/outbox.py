@@ -38,6 +38,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiolimiter import AsyncLimiter
 
+from bot.errors import unavailable
 from bot.settings import Settings
 from models import delivery, volunteers
 from models.clock import Clock
@@ -121,14 +122,22 @@ class Outbox:
     # -- the loop -----------------------------------------------------------------------------
     async def _run(self) -> None:
         next_recovery = 0.0
+        outage = False
         while not self._stopping:
             try:
                 if time.monotonic() >= next_recovery:
                     await self._recover()
                     next_recovery = time.monotonic() + self.lease.total_seconds() / 4
                 busy = await self._round()
+                if outage:
+                    log.warning("outbox: the database is back")
+                    outage = False
             except Exception as error:  # the sender must outlive a database hiccup
-                log.error("outbox round failed with %s", type(error).__name__)
+                if not unavailable(error):
+                    log.error("outbox round failed with %s", type(error).__name__)
+                elif not outage:  # said once per outage, not every round
+                    log.warning("outbox: the database is unavailable (%s)", type(error).__name__)
+                    outage = True
                 busy = False
             if not busy and not self._stopping:
                 self._idle.set()

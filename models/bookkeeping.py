@@ -23,6 +23,12 @@ async def claim_update(db: Database, update_id: int, now: datetime) -> bool:
     return True
 
 
+async def release_update(db: Database, update_id: int) -> None:
+    """Its handling failed for want of the database: let its next delivery be handled."""
+    async with db.begin() as session:
+        await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id))
+
+
 async def forget_processed_updates(db: Database, before: datetime) -> int:
     async with db.begin() as session:
         result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < before))

@@ -1,0 +1,85 @@
+"""The database briefly unusable: an update is not confirmed to Telegram until it has been
+handled, so it comes again and is handled once the database is back, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.app import Terrain
+from sandbox import Sandbox
+from tests.bot.helpers import sign_up
+
+
+def hold_write_lock(path: Path, seconds: float, taken: threading.Event) -> None:
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+        taken.set()
+        threading.Event().wait(seconds)
+        connection.rollback()
+    finally:
+        connection.close()
+
+
+async def test_a_locked_database_delays_updates_and_loses_none(
+    sandbox: Sandbox, terrain: Terrain, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a file lock is SQLite's kind of outage (PostgreSQL: see test below)")
+    anna = sandbox.user("Anna", language_code="fr")
+    await sign_up(anna)
+    await sandbox.settle()
+    path = Path(database_url.split("///", 1)[1])
+    taken = threading.Event()
+    # Longer than the 5 s busy timeout: the bot's write fails with "database is locked".
+    holder = threading.Thread(target=hold_write_lock, args=(path, 7.0, taken))
+    holder.start()
+    await asyncio.to_thread(taken.wait, 5)
+    handed_out = sandbox.updates.delivered
+    await anna.send("/help")
+    await asyncio.to_thread(holder.join, 20)
+    await anna.expect("/mydata", timeout=30)
+    await sandbox.settle()
+    replies = [m.text for m in anna.transcript if m.from_bot]
+    assert sum("/mydata" in text for text in replies[-3:]) == 1
+    assert not any("Désolé" in text for text in replies)  # no apology: nothing failed for her
+    # The update was handed out again: it had not been confirmed while the file was locked.
+    assert sandbox.updates.delivered - handed_out >= 2
+
+
+async def test_postgresql_going_away_delays_updates_and_loses_none(
+    sandbox: Sandbox, terrain: Terrain, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's outage; SQLite's is the locked file above")
+    import asyncpg
+
+    anna = sandbox.user("Anna", language_code="fr")
+    await sign_up(anna)
+    await sandbox.settle()
+    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        # The bot's connections are cut and new ones refused, as in a failover.
+        await admin.execute("ALTER DATABASE test ALLOW_CONNECTIONS false")
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = 'test' AND pid <> pg_backend_pid()"
+        )
+        handed_out = sandbox.updates.delivered
+        await anna.send("/help")
+        await asyncio.sleep(2)
+        assert not [m for m in anna.replies() if "/mydata" in m.text]
+    finally:
+        await admin.execute("ALTER DATABASE test ALLOW_CONNECTIONS true")
+        await admin.close()
+    await anna.expect("/mydata", timeout=30)
+    await sandbox.settle()
+    replies = [m.text for m in anna.transcript if m.from_bot]
+    assert sum("/mydata" in text for text in replies[-3:]) == 1
+    assert not any("Désolé" in text for text in replies)
+    assert sandbox.updates.delivered - handed_out >= 2
