@@ -12,7 +12,7 @@ from typing import TextIO
 from sqlalchemy import func, select
 
 from bot.app import Terrain
-from bot.demo_day import load_zones, play_day
+from bot.demo_day import load_zones, play_day, play_evening
 from bot.demo_play import ORGANIZER_ID, play_missions, play_reports, play_sign_ups
 from bot.settings import Settings
 from models import ConsentEvent, ConversationState, FieldReport, OutboxMessage, Person
@@ -26,6 +26,7 @@ DEMO_TOKEN = "123456789:DEMO-sandbox-token-not-a-real-one-xyz"  # noqa: S105
 
 async def run_demo(db_path: str | None, out: TextIO) -> int:
     path = Path(db_path) if db_path else Path(tempfile.mkdtemp(prefix="terrain-demo-")) / "demo.db"
+    folder = path.parent / "campaign-day"
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         path.unlink()
@@ -56,10 +57,9 @@ async def run_demo(db_path: str | None, out: TextIO) -> int:
         actors = [user for _, user in people[:3]]
         await play_missions(sandbox, terrain, clock, path.parent, actors)
         await play_reports(sandbox, terrain, clock, actors)
-        zones = await load_zones(terrain, path.parent)  # noqa: F841 (printed below, soon)
-        day = await play_day(  # noqa: F841
-            sandbox, terrain, clock, actors[0], actors[1:]
-        )
+        zones = await load_zones(terrain, path.parent)
+        day = await play_day(sandbox, terrain, clock, actors[0], actors[1:])
+        await play_evening(sandbox, terrain, clock, actors[0], day, folder)
         held = await _what_is_held(terrain)
     finally:
         await terrain.stop()
@@ -69,6 +69,19 @@ async def run_demo(db_path: str | None, out: TextIO) -> int:
         out.write(f"\n=== {title} ===\n")
         for message in user.transcript:
             out.write(_render(message) + "\n")
+    for team, users in day.members.items():
+        seen = "\n".join(_render(m) for m in users[1].transcript[-4:])
+        out.write(f"\n=== Team {team}: {users[1].first_name}'s evening report ===\n{seen}\n")
+    out.write(f"\n=== The campaign day: {zones} ===\n")
+    out.write("\n=== The organizer asks /report today ===\n")
+    out.write("\n".join(day.dashboard) + "\n")
+    if day.group is not None:
+        out.write(f"\n=== The group « {day.group.title} » (linked with /link) ===\n")
+        for message in sandbox.transcript(day.group):
+            out.write(_render(message) + "\n")
+    out.write(f"\n=== Charts and exports, written to {folder} ===\n")
+    for file in day.files:
+        out.write(f"{file.name}: {file.stat().st_size} bytes\n")
     out.write("\n=== What the database holds ===\n" + held + "\n")
     out.write(f"\nDatabase: {path}\n")
     return 0

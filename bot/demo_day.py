@@ -14,7 +14,7 @@ from bot.app import Terrain
 from bot.jobs import send_reminders
 from models.clock import ManualClock
 from models.zone_import import import_zone_file
-from sandbox import Sandbox, User
+from sandbox import Group, Message, Sandbox, User
 
 # The Ministry's results per polling station for Brest's constituencies (open data), when the
 # shared data folder sits beside the project; otherwise the few bureaux the day works in.
@@ -72,11 +72,15 @@ TOPICS = (("Transports", "Logement"), ("Sécurité",), ("Transports", "Écoles")
 
 @dataclass
 class Day:
-    """Who took part, for the transcripts and the checks."""
+    """Who took part, and what the evening produced, for the printout and the checks."""
 
     leads: dict[str, User] = field(default_factory=dict)
     members: dict[str, list[User]] = field(default_factory=dict)
     day: datetime | None = None
+    group: Group | None = None
+    dashboard: list[str] = field(default_factory=list)
+    digest: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
 
 
 async def load_zones(terrain: Terrain, folder: Path) -> str:
@@ -94,7 +98,8 @@ async def load_zones(terrain: Terrain, folder: Path) -> str:
     targets.write_text("\n".join(lines) + "\n", encoding="utf-8")
     await import_zone_file(terrain.db, targets)
     origin = "the Ministry's results file" if source == RESULTS_FILE else "a built-in list"
-    return f"{summary.created} zones from {origin}, targets for {len(TARGETS)} bureaux"
+    zones = sum((summary.created + summary.updated + summary.unchanged).values())
+    return f"{zones} zones from {origin}, targets for {len(TARGETS)} bureaux"
 
 
 async def sign_up_team(
@@ -199,3 +204,49 @@ async def play_day(
     await report_leaflets(tom, True, LEAFLETS[1])
     await sb.settle()
     return day
+
+
+async def play_evening(
+    sb: Sandbox, terrain: Terrain, clock: ManualClock, organizer: User, day: Day, out: Path
+) -> None:
+    """The organizer links the campaign's group, reads the day's dashboard, exports it; at
+    digest time the group gets the day's digest. Charts and files are written to `out`."""
+    group = sb.group("QG Brest en commun", kind="supergroup").add(organizer, status="administrator")
+    day.group = group
+    await organizer.send("/link", chat=group)
+    await organizer.expect("relié", chat=group)
+    await organizer.send("/report today")
+    await organizer.expect("Tableau de bord")
+    await sb.settle()
+    since = len(organizer.transcript)
+    await organizer.send("/export today")
+    await organizer.expect("Export")
+    await sb.settle()
+    report = _after_last_command(organizer, "/report today")
+    day.dashboard = [m.text for m in report if not m.photo and not m.document]
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    for n, message in enumerate(m for m in report if m.photo):
+        day.files.append(_write(out / f"chart-{n + 1}.png", message.photo or b""))
+    for message in organizer.transcript[since:]:
+        if message.from_bot and message.document:
+            day.files.append(_write(out / message.document.file_name, message.document.data))
+    # 21:00, the digest's time: the tick queues it, the sender posts it in the group.
+    clock._now = day.day.replace(hour=21, minute=0) if day.day else clock.now()
+    await terrain.dashboards.queue_digests()
+    await terrain.dashboards.refresh_live()
+    await terrain.outbox.drain()
+    await sb.settle()
+    day.digest = [m.text for m in sb.transcript(group) if m.from_bot][-1:]
+
+
+def _after_last_command(user: User, command: str) -> list[Message]:
+    messages = user.transcript
+    start = max(i for i, m in enumerate(messages) if not m.from_bot and m.text == command)
+    following = messages[start + 1 :]
+    end = next((i for i, m in enumerate(following) if not m.from_bot), len(following))
+    return [m for m in following[:end] if m.from_bot]
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

@@ -17,7 +17,7 @@ async def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "Rien vous concernant n'a été enregistré",
         "vos données personnelles ont été effacées",
         "Welcome aboard!",
-        "people: 4 (3 active, 1 erased)",
+        "people: 11 (10 active, 1 erased)",
         "Mission #1 créée",
         "[file mission-1.ics,",
         "📅 Tomorrow: still coming?",
@@ -25,10 +25,24 @@ async def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "Thank you for mission #1!",
         "Un nombre est attendu",
         "Report corrected (version 2)",
-        "field reports (counts only, no voter's details): 2",
+        "field reports (counts only, no voter's details): 11",
+        # The campaign day: the organizer's dashboard, the group's pinned board and digest.
+        "=== The organizer asks /report today ===",
+        "Portes frappées : 341",
+        "Taux de contact : 35",
+        "=== The group « QG Brest en commun » (linked with /link) ===",
+        "📌 En direct",
+        "Bilan du jour",
         f"Database: {db}",
     ):
         assert expected in text
     with sqlite3.connect(db) as connection:
         names = [row[0] for row in connection.execute("SELECT display_name FROM people")]
-    assert sorted(n for n in names if n) == ["Anna", "Camille Le Goff", "Tom"]
+    assert {"Anna", "Camille Le Goff", "Tom", "Nolwenn", "Maëlle"} <= set(names)
+    assert "Yann" not in names and "Léa" not in names
+    # Aggregates only in the organizers' group: no volunteer is named there.
+    group = text.split("=== The group", 1)[1].split("=== Charts", 1)[0]
+    assert not any(name in group for name in names if name)
+    files = sorted(p.name for p in (tmp_path / "campaign-day").iterdir())
+    assert [f for f in files if f.endswith(".png")], files
+    assert [f for f in files if f.endswith(".xlsx")] and [f for f in files if f.endswith(".zip")]
