@@ -76,7 +76,10 @@ class Person(Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.VOLUNTEER.value)
     status: Mapped[str] = mapped_column(String(16), default=Status.ACTIVE.value)
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    # Indexed for the dashboards, which look up a team's members (migration 0006).
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
     # Opted in to appear by name on leaderboards (a consent purpose of its own, recorded as a
     # ConsentEvent too); this copy lets leaderboards filter without reading the event log.
     on_leaderboard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

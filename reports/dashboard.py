@@ -186,7 +186,10 @@ async def build_dashboard(
         unreported = [
             m.id
             for m in missions
-            if m.id not in sums and m.ends_at <= now and m.status == MissionStatus.OPEN.value
+            if m.id not in sums
+            and m.ends_at <= now
+            and m.status == MissionStatus.OPEN.value
+            and scope.team_id in (None, m.team_id)
         ]
         marked: set[int] = set()
         for first in range(0, len(unreported), IN_CHUNK):

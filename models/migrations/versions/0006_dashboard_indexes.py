@@ -1,5 +1,6 @@
-"""Indexes for the dashboards: the counts summed per mission, the topics per mission, and
-assignments by mission and status, so /report and the digests read indexes, not tables.
+"""Indexes for the dashboards: the counts summed per mission, the topics per mission,
+assignments by mission and status, and a team's members, so /report and the digests read
+indexes, not tables.
 
 Revision ID: 0006
 Revises: 0005
@@ -43,9 +44,11 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.create_index("ix_field_reports_topics", "field_reports", ["mission_id", "topics"])
     op.create_index("ix_assignments_mission_status", "assignments", ["mission_id", "status"])
+    op.create_index("ix_people_team_id", "people", ["team_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_people_team_id", table_name="people")
     op.drop_index("ix_assignments_mission_status", table_name="assignments")
     if op.get_bind().dialect.name == "sqlite":
         op.drop_index("ix_field_reports_topics", table_name="field_reports")
