@@ -111,7 +111,7 @@ class Terrain:
             every_s=live_every_s,
         )
         self.dispatcher["live_dashboards"] = self.dashboards
-        add_digests(self.scheduler, self.dashboards, live_every_s)
+        add_digests(self.scheduler, self.db, self.dashboards, live_every_s)
 
     def _dispatcher(self) -> Dispatcher:
         dp = Dispatcher(

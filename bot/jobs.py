@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -14,6 +15,7 @@ from bot.storage import CONVERSATIONS_KEPT
 from models import bookkeeping, delivery, reminders, rights
 from models.clock import Clock
 from models.database import Database
+from models.locks import only_one
 from models.notices import Compose
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,23 @@ async def send_reminders(
     return added
 
 
+def single(
+    db: Database, name: str, tick: Callable[..., Awaitable[Any]]
+) -> Callable[..., Awaitable[Any]]:
+    """`tick` run by one process at a time: with several processes on one PostgreSQL, the
+    others skip this round (each tick is idempotent too; the lock spares the duplicate work,
+    and the duplicate edits of live dashboards)."""
+
+    async def run(*args: Any) -> Any:
+        async with only_one(db, name) as mine:
+            if not mine:
+                log.debug("%s: another process has this round", name)
+                return None
+            return await tick(*args)
+
+    return run
+
+
 def add_reminders(
     scheduler: AsyncIOScheduler,
     db: Database,
@@ -64,7 +83,7 @@ def add_reminders(
     every_s: int = 60,
 ) -> None:
     scheduler.add_job(
-        send_reminders,
+        single(db, "reminders", send_reminders),
         "interval",
         seconds=every_s,
         args=(db, clock, timing, compose),
@@ -74,11 +93,13 @@ def add_reminders(
     )
 
 
-def add_digests(scheduler: AsyncIOScheduler, dashboards: Dashboards, live_every_s: float) -> None:
+def add_digests(
+    scheduler: AsyncIOScheduler, db: Database, dashboards: Dashboards, live_every_s: float
+) -> None:
     """Organizer chats: the digest tick each minute (what is due is read from the clock and
     the outbox keys), and the live dashboards' refresh."""
     scheduler.add_job(
-        dashboards.queue_digests,
+        single(db, "digests", dashboards.queue_digests),
         "interval",
         seconds=60,
         id="digests",
@@ -86,7 +107,7 @@ def add_digests(scheduler: AsyncIOScheduler, dashboards: Dashboards, live_every_
         max_instances=1,
     )
     scheduler.add_job(
-        dashboards.refresh_live,
+        single(db, "live_dashboards", dashboards.refresh_live),
         "interval",
         seconds=live_every_s,
         id="live_dashboards",
@@ -104,7 +125,7 @@ def build_scheduler(
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
-        enforce_retention,
+        single(db, "retention", enforce_retention),
         "cron",
         hour=3,
         minute=30,
