@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, func, or_, select, union
+from sqlalchemy import String, and_, cast, func, or_, select, union, union_all
 
 from models.database import Database
 from models.missions import Assignment, AssignmentStatus, Mission, MissionStatus
@@ -77,20 +77,37 @@ def _team_members(team_id: int) -> Any:
     return select(Person.id).where(Person.team_id == team_id)
 
 
-def _reports_in(scope: Scope, missions_in: Any) -> Any:
-    """The condition on FieldReport for the scope and period. A team's reports are those on
-    its own missions plus those its members filed on campaign-wide (or other) missions.
-    Written as IN (mission ids) rather than a join, so the database walks field_reports by
-    its mission index, already grouped by mission, with no sort."""
+def _team_split(team_id: int, missions_in: Any) -> tuple[Any, Any]:
+    """The missions in scope that are the team's own, and the others."""
+    own = select(Mission.id).where(Mission.id.in_(missions_in), Mission.team_id == team_id)
+    others = select(Mission.id).where(
+        Mission.id.in_(missions_in), or_(Mission.team_id.is_(None), Mission.team_id != team_id)
+    )
+    return own, others
+
+
+def _report_branches(scope: Scope, missions_in: Any) -> list[Any]:
+    """Disjoint conditions on FieldReport whose union is the scope's reports. A team's reports
+    are those on its own missions plus those its members filed on any other mission: two
+    branches rather than one OR, so each is read through the mission index (an OR of two IN
+    lists makes PostgreSQL scan the whole table). Written as IN (mission ids) rather than a
+    join, so the database walks field_reports by mission, already grouped, with no sort."""
     if scope.team_id is None:
-        return FieldReport.mission_id.in_(missions_in)
-    return and_(
-        FieldReport.mission_id.in_(missions_in),
-        or_(
-            FieldReport.mission_id.in_(select(Mission.id).where(Mission.team_id == scope.team_id)),
+        return [FieldReport.mission_id.in_(missions_in)]
+    own, others = _team_split(scope.team_id, missions_in)
+    return [
+        FieldReport.mission_id.in_(own),
+        and_(
+            FieldReport.mission_id.in_(others),
             FieldReport.author_id.in_(_team_members(scope.team_id)),
         ),
-    )
+    ]
+
+
+def _each(branches: list[Any], query: Any) -> Any:
+    """`query` (a select without WHERE) for each branch, as one statement."""
+    selects = [query.where(branch) for branch in branches]
+    return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 def _column_sums(rows: list[tuple[int, ...]], names: tuple[str, ...]) -> dict[str, int]:
@@ -130,15 +147,14 @@ async def build_dashboard(
     now = now or period.end
     # One statement of mission ids, reused: a zone's subtree CTE is then written once.
     missions_in = _missions_in(scope, period)
-    reports_in = _reports_in(scope, missions_in)
-    per_mission = (
+    branches = _report_branches(scope, missions_in)
+    per_mission = _each(
+        branches,
         select(
             FieldReport.mission_id,
             func.count(FieldReport.id).label("reports"),
             *(func.coalesce(func.sum(getattr(FieldReport, n)), 0).label(n) for n in SUMMED),
-        )
-        .where(reports_in)
-        .group_by(FieldReport.mission_id)
+        ).group_by(FieldReport.mission_id),
     )
     missions_query = select(
         Mission.id,
@@ -148,36 +164,38 @@ async def build_dashboard(
         Mission.ends_at,
         Mission.status,
     ).where(Mission.id.in_(missions_in))
-    no_shows_query = select(func.count(Assignment.id)).where(
-        Assignment.status == AssignmentStatus.NO_SHOW.value,
-        Assignment.mission_id.in_(missions_in),
-    )
-    if scope.team_id is not None:
-        no_shows_query = no_shows_query.join(Mission, Mission.id == Assignment.mission_id).where(
-            or_(
-                Mission.team_id == scope.team_id,
+    no_show = Assignment.status == AssignmentStatus.NO_SHOW.value
+    count_no_shows = select(func.count(Assignment.id)).where(no_show)
+    # Distinct people covered: every author, and the members named in group reports.
+    people = [select(FieldReport.author_id).where(branch) for branch in branches]
+    members = select(FieldReportMember.person_id)
+    if scope.team_id is None:
+        no_shows_queries = [count_no_shows.where(Assignment.mission_id.in_(missions_in))]
+        people.append(members.where(FieldReportMember.mission_id.in_(missions_in)))
+    else:
+        own, others = _team_split(scope.team_id, missions_in)
+        no_shows_queries = [
+            count_no_shows.where(Assignment.mission_id.in_(own)),
+            count_no_shows.where(
+                Assignment.mission_id.in_(others),
                 Assignment.person_id.in_(_team_members(scope.team_id)),
+            ),
+        ]
+        people.append(members.where(FieldReportMember.mission_id.in_(own)))
+        people.append(
+            members.where(
+                FieldReportMember.report_id.in_(select(FieldReport.id).where(branches[1]))
             )
         )
-    # Distinct people covered: every author, and the members named in group reports.
-    members = select(FieldReportMember.person_id)
-    if scope.team_id is None:  # by the members' own mission index, no join
-        members = members.where(FieldReportMember.mission_id.in_(missions_in))
-    else:
-        members = members.join(FieldReport, FieldReport.id == FieldReportMember.report_id).where(
-            reports_in
-        )
-    covered = union(select(FieldReport.author_id).where(reports_in), members).subquery()
+    covered = union(*people).subquery()
     # Topics are JSON lists: grouping by the list's text gives a few rows (the combinations
     # of a handful of tags), unpacked here, rather than one row per report.
-    topics_text = cast(FieldReport.topics, String)
-    topics_query = (
-        select(topics_text, func.count(FieldReport.id)).where(reports_in).group_by(topics_text)
-    )
+    heard = _each(branches, select(cast(FieldReport.topics, String).label("topics"))).subquery()
+    topics_query = select(heard.c.topics, func.count()).group_by(heard.c.topics)
     async with db() as session:
         sums = {row[0]: tuple(row[1:]) for row in await session.execute(per_mission)}
         missions = (await session.execute(missions_query)).all()
-        no_shows = int(await session.scalar(no_shows_query) or 0)
+        no_shows = sum([int(await session.scalar(q) or 0) for q in no_shows_queries])
         active = int(await session.scalar(select(func.count()).select_from(covered)) or 0)
         topic_rows = (await session.execute(topics_query)).all()
         zones = {z.id: ZoneRow(*z) for z in (await session.execute(ZONES)).all()}
