@@ -22,6 +22,7 @@ from bot.middlewares import ActingPerson, OnceOnly
 from bot.outbox import Outbox
 from bot.polling import Poller
 from bot.progress import BroadcastProgress
+from bot.retry import RetryBriefly
 from bot.settings import Settings
 from bot.storage import conversation_storage
 from bot.webhook import WebhookConfig, WebhookListenError, webhook_app
@@ -40,6 +41,7 @@ def build_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("no bot token")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryBriefly())
     return Bot(
         token=settings.bot_token.get_secret_value().strip(),
         session=session,

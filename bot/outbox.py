@@ -39,6 +39,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiolimiter import AsyncLimiter
 
 from bot.errors import unavailable
+from bot.retry import RETRIES_OFF
 from bot.settings import Settings
 from models import delivery, volunteers
 from models.clock import Clock
@@ -121,6 +122,7 @@ class Outbox:
 
     # -- the loop -----------------------------------------------------------------------------
     async def _run(self) -> None:
+        RETRIES_OFF.set(True)  # this task paces and retries its own calls
         next_recovery = 0.0
         outage = False
         while not self._stopping:

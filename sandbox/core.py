@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 
 from .account import AccountMethods, scope_key
-from .errors import ApiError
+from .errors import ApiError, Flaky
 from .groups import Group
 from .messages import MessageMethods
 from .server import Injection, make_app
@@ -68,6 +68,7 @@ class Sandbox:
         # Where webhook posts really go (the load balancer's job): see route_webhook().
         self.webhook_target: str | None = None
         self.webhook_delivery: WebhookDelivery | None = None
+        self.flaky: Flaky | None = None
         self.callbacks: dict[str, PendingQuery] = {}
         self.api = MessageMethods(self)
         self.account = AccountMethods(self)
@@ -235,6 +236,11 @@ class Sandbox:
         delivery, self.webhook_delivery = self.webhook_delivery, None
         if delivery is not None:
             await delivery.stop()
+
+    def chaos(self, rate: float, seed: int = 0) -> None:
+        """From now on, answer a share `rate` of the bot's calls (getUpdates included) with a
+        429, a 500 or no answer at all, at random (seeded); rate 0 stops it."""
+        self.flaky = Flaky(rate, seed) if rate > 0 else None
 
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue an update of any type (e.g. "message"); return it with its update_id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 # Limits stated in the Bot API documentation.
@@ -55,3 +56,23 @@ UNAUTHORIZED = ApiError(401, "Unauthorized")
 NOT_FOUND = ApiError(404, "Not Found")
 CHAT_NOT_FOUND = "chat not found"
 BLOCKED = "bot was blocked by the user"
+
+
+class Flaky:
+    """A bad network day: a share of calls get a 429 (retry after 1 s), a 500, or no answer."""
+
+    def __init__(self, rate: float, seed: int = 0) -> None:
+        self.rate = rate
+        self.random = random.Random(seed)  # noqa: S311 - chaos, not cryptography
+        self.hits: dict[str, int] = {"429": 0, "500": 0, "timeout": 0}
+
+    def roll(self, method: str) -> ApiError | str | None:
+        if self.random.random() >= self.rate:
+            return None
+        kind = self.random.choice(("429", "500", "timeout"))
+        self.hits[kind] += 1
+        if kind == "429":
+            return ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        if kind == "500":
+            return ApiError(500, "Internal Server Error")
+        return "timeout"

@@ -111,6 +111,14 @@ class _Handler:
             params = decode_params(method, raw)
             record.params = params
             self.injected(method, params)
+            if sb.flaky is not None and (trouble := sb.flaky.roll(method)) is not None:
+                if trouble == "timeout":
+                    # The request is never answered: the connection drops, nothing was done.
+                    record.error_code, record.description = 0, "dropped (injected timeout)"
+                    if request.transport is not None:
+                        request.transport.close()
+                    return web.Response(status=504)
+                raise trouble
             result = sb.handler(method)(params)
             if inspect.isawaitable(result):
                 result = await result
