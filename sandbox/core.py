@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 
 from .account import AccountMethods, scope_key
-from .errors import ApiError, Flaky
+from .errors import ApiError, Flaky, FloodControl
 from .groups import Group
 from .messages import MessageMethods
 from .server import Injection, make_app
@@ -69,6 +69,7 @@ class Sandbox:
         self.webhook_target: str | None = None
         self.webhook_delivery: WebhookDelivery | None = None
         self.flaky: Flaky | None = None
+        self.flood: FloodControl | None = None
         self.callbacks: dict[str, PendingQuery] = {}
         self.api = MessageMethods(self)
         self.account = AccountMethods(self)
@@ -236,6 +237,11 @@ class Sandbox:
         delivery, self.webhook_delivery = self.webhook_delivery, None
         if delivery is not None:
             await delivery.stop()
+
+    def flood_limit(self, per_second: float | None) -> None:
+        """Enforce Telegram's overall flood limit on send* calls: beyond `per_second` in any
+        one-second window, answer 429 (retry after 1 s). None lifts it."""
+        self.flood = FloodControl(per_second) if per_second else None
 
     def chaos(self, rate: float, seed: int = 0) -> None:
         """From now on, answer a share `rate` of the bot's calls (getUpdates included) with a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import deque
 from typing import Any
 
 # Limits stated in the Bot API documentation.
@@ -76,3 +77,20 @@ class Flaky:
         if kind == "500":
             return ApiError(500, "Internal Server Error")
         return "timeout"
+
+
+class FloodControl:
+    """Telegram's overall limit on sends: at most `per_second` in any sliding second."""
+
+    def __init__(self, per_second: float) -> None:
+        self.per_second = per_second
+        self.recent: deque[float] = deque()
+        self.refused = 0
+
+    def check(self, now: float) -> None:
+        while self.recent and now - self.recent[0] >= 1.0:
+            self.recent.popleft()
+        if len(self.recent) >= self.per_second:
+            self.refused += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self.recent.append(now)

@@ -111,6 +111,8 @@ class _Handler:
             params = decode_params(method, raw)
             record.params = params
             self.injected(method, params)
+            if sb.flood is not None and method.startswith("send"):
+                sb.flood.check(time.monotonic())
             if sb.flaky is not None and (trouble := sb.flaky.roll(method)) is not None:
                 if trouble == "timeout":
                     # The request is never answered: the connection drops, nothing was done.
