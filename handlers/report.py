@@ -26,6 +26,7 @@ from models.database import Database
 from models.people import Person, Role
 from models.roles import team_by_name
 from models.zones import find_zones
+from reports.charts import activity_chart, targets_chart
 from reports.dashboard import Dashboard, Scope, build_dashboard
 from reports.dashboard_text import dashboard_text
 from reports.periods import (
@@ -81,7 +82,7 @@ async def _scope(db: Database, words: list[str], t: Translate) -> tuple[Scope, s
             raise Unclear("dash.unknown_zone", name=esc(name))
         label = t("dash.scope.zone_only" if only else "dash.scope.zone", name=esc(found[0].name))
         return Scope(zone_id=found[0].id, with_subzones=not only), label
-    if keyword in MISSION_WORDS and len(rest) == 1 and rest[0].isdigit():
+    if keyword in MISSION_WORDS and len(rest) == 1 and rest[0].isascii() and rest[0].isdigit():
         try:
             if len(rest[0]) > MAX_MISSION_DIGITS:
                 raise mission_ops.NotFound(0)
@@ -116,12 +117,9 @@ def _period_label(t: Translate, named: NamedPeriod, locale: str) -> str:
 
 
 async def _send_charts(message: Message, d: Dashboard, t: Translate) -> None:
-    """The charts, when reports/charts.py can draw them (matplotlib runs in a thread)."""
-    try:
-        from reports import charts
-    except ImportError:  # charts are optional: the text says it all
-        return
-    for draw, name in ((charts.activity_chart, "activity"), (charts.targets_chart, "targets")):
+    """The charts that have something to draw (matplotlib runs in a thread). Sent one by
+    one: an album would need sendMediaGroup, which adds nothing for two pictures."""
+    for draw, name in ((activity_chart, "activity"), (targets_chart, "targets")):
         png = await asyncio.to_thread(draw, d, t)
         if png:
             await message.answer_photo(BufferedInputFile(png, filename=f"{name}.png"))

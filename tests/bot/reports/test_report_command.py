@@ -120,6 +120,7 @@ async def test_volunteers_are_refused_and_bad_arguments_answered(
         "/report 01/01/2025-01/03/2026": "ne peut pas dépasser 366 jours",
         "/report mission 99999": "La mission n° 99999 n'existe pas.",
         "/report mission 99999999999999999999": "n'existe pas",
+        "/report mission ²": "Je n'ai pas compris « mission ² »",
         "/report zone Atlantide": "Aucune zone ne correspond à « Atlantide ».",
         "/report equipe <b>Nord</b>": "Aucune équipe ne s'appelle « <b>Nord</b> ».",
         "/report " + "x" * 5000: "Je n'ai pas compris",
