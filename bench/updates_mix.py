@@ -1,0 +1,188 @@
+"""Updates per second for a realistic mix, Terrain against a bare aiogram bot that only echoes,
+both driven the same way through the sandbox in the same run, on SQLite.
+
+Each simulated volunteer signs up (notice, opt-ins, name, postal code, availability, phone
+skipped), looks at /missions and /mystats, then files a door-knocking report by conversation
+(counts typed, topics tapped, the rest skipped, sent); an organizer asks /report between them.
+The echo bot gets the same number of updates from the same number of people (texts and button
+taps), each waiting for its answer as a person does.
+
+    uv run python bench/updates_mix.py [--volunteers 40]
+
+Prints updates/s for each, and the ratio (target: at least 0.5); no pass/fail."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy import select
+
+from bot.app import Terrain
+from bot.settings import Settings
+from models.database import upgrade
+from models.missions import Assignment, Mission
+from models.people import Person
+from models.zones import Zone
+from sandbox import Sandbox, User
+
+TOKEN = "123456789:BENCH-token-abcdefghijklmnopqrstuvwxyz"
+ORGANIZER = 900_001
+
+
+async def volunteer(user: User) -> None:
+    await user.send("/start")
+    await user.press("Coordonner")
+    await user.press("Rejoindre")
+    await user.expect("Quel nom")
+    await user.send(user.first_name)
+    await user.expect("code postal")
+    await user.send("29200")
+    await user.press("Samedis")
+    await user.press("Terminé")
+    await user.expect("numéro")
+    await user.send("Passer")
+    await user.expect("Bienvenue")
+    await user.send("/missions")
+    await user.expect("ission")
+    await user.send("/mystats")
+    await user.expect("chiffres")
+
+
+async def report(user: User) -> None:
+    await user.send("/debrief")
+    for answer in ("40", "12", "6", "3", "2", "1", "0", "1"):
+        await user.expect("?")
+        await user.send(answer)
+    await user.press("Logement")
+    await user.press("Terminé")
+    for _ in range(3):
+        await user.press("Passer")
+    await user.press("Envoyer")
+    await user.expect("enregistré")
+
+
+async def on_mission(app: Terrain, users: list[User]) -> None:
+    """A door-knocking mission that ended an hour ago, with every volunteer on it."""
+    now = app.clock.now()
+    async with app.db.begin() as session:
+        zone = Zone(code="29019_0076", name="Brest bureau 76", kind="polling_station")
+        session.add(zone)
+        await session.flush()
+        mission = Mission(
+            kind="door_knocking", zone_id=zone.id, starts_at=now - timedelta(hours=3),
+            ends_at=now - timedelta(hours=1), meeting_point="Place", capacity=500, briefing="",
+            materials="", status="open", created_at=now, updated_at=now, version=1,
+        )  # fmt: skip
+        session.add(mission)
+        await session.flush()
+        for user in users:
+            person_id = await session.scalar(select(Person.id).where(Person.telegram_id == user.id))
+            session.add(
+                Assignment(
+                    mission_id=mission.id,
+                    person_id=person_id,
+                    status="accepted",
+                    invited_at=now,
+                    responded_at=now,
+                )  # fmt: skip
+            )
+
+
+async def terrain(volunteers: int) -> tuple[int, float]:
+    folder = Path(tempfile.mkdtemp(prefix="terrain-mix-"))
+    url = f"sqlite+aiosqlite:///{folder / 'mix.db'}"
+    await asyncio.to_thread(upgrade, url)
+    async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token=TOKEN,
+            database_url=url,
+            telegram_api_url=sb.base_url,
+            admin_ids=[ORGANIZER],
+        )
+        app = Terrain(settings)
+        task = asyncio.create_task(app.run(handle_signals=False))
+        await sb.wait_until(lambda: sb.calls("getUpdates"), 10, lambda: "not polling")
+        organizer = sb.user("Camille", id=ORGANIZER, language_code="fr")
+        await volunteer(organizer)
+        users = [sb.user(f"Bénévole{i}", language_code="fr") for i in range(volunteers)]
+        first = sb.updates.next_id
+        started = time.perf_counter()
+        await asyncio.gather(*(volunteer(user) for user in users))
+        elapsed = time.perf_counter() - started
+        await on_mission(app, users)  # set-up, not timed
+        restart = time.perf_counter()
+
+        async def dashboards() -> None:
+            for _ in range(volunteers // 10 or 1):
+                await organizer.send("/report today")
+                await organizer.expect("Tableau de bord")
+
+        await asyncio.gather(dashboards(), *(report(user) for user in users))
+        elapsed += time.perf_counter() - restart
+        updates = sb.updates.next_id - first
+        await app.stop()
+        await task
+    return updates, updates / elapsed
+
+
+async def echo(volunteers: int, per_person: int) -> float:
+    async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
+        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sb.base_url)))
+        dp = Dispatcher()
+        tap = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="tap", callback_data="tap")]]
+        )
+
+        @dp.message(F.text)
+        async def answer(message: Message) -> None:
+            await message.answer(message.text or "", reply_markup=tap)
+
+        @dp.callback_query()
+        async def tapped(query: CallbackQuery) -> None:
+            await query.answer("ok")
+
+        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
+        await sb.wait_until(lambda: sb.calls("getUpdates"), 10, lambda: "not polling")
+        users = [sb.user(f"U{i}", language_code="fr") for i in range(volunteers)]
+
+        async def talk(user: User) -> None:
+            # Terrain's mix is about one tap in three updates.
+            for n in range(per_person):
+                if n % 3 == 2:
+                    await user.press("tap")
+                else:
+                    await user.send(f"message {n}")
+                    await user.expect(f"message {n}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(talk(user) for user in users))
+        rate = volunteers * per_person / (time.perf_counter() - started)
+        await dp.stop_polling()
+        await task
+        return rate
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--volunteers", type=int, default=40)
+    args = parser.parse_args()
+    updates, ours = await terrain(args.volunteers)
+    base = await echo(args.volunteers, updates // args.volunteers)
+    print(f"mix: {updates} updates from {args.volunteers} volunteers and an organizer")
+    print(f"bare aiogram echo : {base:8.1f} updates/s")
+    print(f"terrain           : {ours:8.1f} updates/s")
+    print(f"ratio             : {ours / base:8.2f} (target at least 0.5)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
