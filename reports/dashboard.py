@@ -99,7 +99,9 @@ def _report_branches(scope: Scope, missions_in: Any) -> list[Any]:
         FieldReport.mission_id.in_(own),
         and_(
             FieldReport.mission_id.in_(others),
-            FieldReport.author_id.in_(_team_members(scope.team_id)),
+            # "+ 0": a filter on the rows the mission index found, not an index look-up of
+            # every (mission, member) pair, which SQLite would otherwise try.
+            (FieldReport.author_id + 0).in_(_team_members(scope.team_id)),
         ),
     ]
 
