@@ -285,15 +285,15 @@ def _assemble(
         t: _column_sums(rows, ("doors_knocked", "leaflets")) for t, rows in by_team.items()
     }
     places = Places(zones, scope, zone_done, worked | set(zone_done))
-    if scope == Scope():
+    progress = places.progress()
+    if scope == Scope() and not progress:
+        # No zone has a target: what each team did instead (teams have no targets).
         progress = tuple(
             Progress(teams[team_id], measure, done_by[name], 0)
             for team_id, done_by in sorted(team_done.items(), key=lambda kv: teams[kv[0]])
             for measure, name, _ in MEASURES
             if done_by[name]
         )
-    else:
-        progress = places.progress()
     return Dashboard(
         scope=scope,
         period=period,

@@ -103,6 +103,7 @@ class Dashboard:
     quietest: tuple[ZoneWork, ...] = ()  # zones with missions or targets, least work first
     topics: tuple[tuple[str, int], ...] = ()  # (topic key, reports that heard it), most first
     days: tuple[DayActivity, ...] = ()  # every day of the period that saw work, in order
-    # By team for a campaign-wide scope: the work on each team's own missions (target 0:
-    # teams have none); by zone otherwise (the finest zones worked in or with a target).
+    # By zone against its targets (the finest zones worked in or with a target); for a
+    # campaign-wide scope where no zone has a target, the work on each team's own missions
+    # instead (target 0: teams have none).
     progress: tuple[Progress, ...] = ()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from bot.i18n import Catalogs
 from models.database import Database, create_database, create_engine, upgrade
@@ -246,7 +247,19 @@ async def test_the_whole_campaign_this_week(world: World) -> None:
         ("Brest bureau 76", 100, 0),
     ]
     assert d.quietest == ()
-    # By team: the work on each team's own missions (Sud's only mission was cancelled).
+    # Against the zones' targets, the finest zones first.
+    assert d.progress == (
+        Progress("Brest bureau 76", "doors", 100, 300),
+        Progress("Brest bureau 77", "leaflets", 300, 500),
+    )
+
+
+async def test_without_zone_targets_the_campaign_shows_each_teams_work(world: World) -> None:
+    async with world.db.begin() as session:
+        await session.execute(update(Zone).values(target_doors=None, target_leaflets=None))
+    d = await dashboard(world)
+    assert d.coverage == ()
+    # The work on each team's own missions (Sud's only mission was cancelled).
     assert d.progress == (Progress("Nord", "doors", 100, 0),)
 
 
