@@ -36,6 +36,7 @@ from babel.messages.pofile import read_po  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from models.database import create_database, create_engine, upgrade  # noqa: E402
+from models.mission_totals import rebuild  # noqa: E402
 from reports.dashboard import Period, Scope, build_dashboard  # noqa: E402
 from reports.dashboard_text import dashboard_text  # noqa: E402
 from reports.periods import parse_period, previous_period  # noqa: E402
@@ -265,11 +266,22 @@ async def _fill_postgres(url: str, people: int, reports: int) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
-        # What autovacuum does soon after a bulk load: statistics, and the visibility map
-        # that lets PostgreSQL answer from an index alone.
-        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
+
+
+async def _sum_missions(url: str) -> None:
+    """The per-mission sums the bot keeps as it writes reports, for the rows loaded around
+    it; then, on PostgreSQL, what autovacuum does soon after a bulk load: statistics, and the
+    visibility map that lets it answer from an index alone."""
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(rebuild)
+    if not url.startswith("sqlite"):
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))
+    await engine.dispose()
 
 
 def _generate(url: str, people: int, reports: int) -> None:
@@ -279,6 +291,7 @@ def _generate(url: str, people: int, reports: int) -> None:
         _fill_sqlite(url.split("///", 1)[1], people, reports)
     else:
         asyncio.run(_fill_postgres(url, people, reports))
+    asyncio.run(_sum_missions(url))
 
 
 async def _timed(work: Callable[[], Awaitable[Any]]) -> float:

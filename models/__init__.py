@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.chat_links import ChatLink
+from models.mission_totals import MissionTopic, MissionTotals
 from models.missions import Assignment, Mission
 from models.outbox import Broadcast, OutboxMessage
 from models.people import AuditEvent, ConsentEvent, Person, Team
@@ -23,6 +24,8 @@ __all__ = [
     "FieldReportMember",
     "FieldReportVersion",
     "Mission",
+    "MissionTopic",
+    "MissionTotals",
     "OutboxMessage",
     "Person",
     "ProcessedUpdate",

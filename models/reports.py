@@ -85,6 +85,9 @@ class FieldReport(Base):
             postgresql_include=["topics"],
         ),
         Index("ix_field_reports_topics", "mission_id", "topics").ddl_if(dialect="sqlite"),
+        # A person's reports, with their missions: counting who was active over a wide
+        # period probes each person's first report in it (migration 0007).
+        Index("ix_field_reports_author_mission", "author_id", "mission_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -165,7 +168,10 @@ class FieldReportMember(Base):
 
     __tablename__ = "field_report_members"
     # One group report per person and mission: a second lead can't count them again.
-    __table_args__ = (UniqueConstraint("mission_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("mission_id", "person_id"),
+        Index("ix_field_report_members_person_mission", "person_id", "mission_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(

@@ -6,7 +6,6 @@ Counts are attributed by the mission's start (when the work was done), like /mys
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import fields, replace
 from datetime import date, datetime
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, cast, func, or_, select, text, union, union_all
 
 from models.database import Database
+from models.mission_totals import MissionTopic, MissionTotals, topic_set
 from models.missions import Assignment, AssignmentStatus, Mission, MissionStatus
 from models.people import Person, Team
 from models.reports import FieldReport, FieldReportMember
@@ -86,30 +86,14 @@ def _team_split(team_id: int, missions_in: Any) -> tuple[Any, Any]:
     return own, others
 
 
-def _report_branches(scope: Scope, missions_in: Any) -> list[Any]:
-    """Disjoint conditions on FieldReport whose union is the scope's reports. A team's reports
-    are those on its own missions plus those its members filed on any other mission: two
-    branches rather than one OR, so each is read through the mission index (an OR of two IN
-    lists makes PostgreSQL scan the whole table). Written as IN (mission ids) rather than a
-    join, so the database walks field_reports by mission, already grouped, with no sort."""
-    if scope.team_id is None:
-        return [FieldReport.mission_id.in_(missions_in)]
-    own, others = _team_split(scope.team_id, missions_in)
-    return [
-        FieldReport.mission_id.in_(own),
-        and_(
-            FieldReport.mission_id.in_(others),
-            # "+ 0": a filter on the rows the mission index found, not an index look-up of
-            # every (mission, member) pair, which SQLite would otherwise try.
-            (FieldReport.author_id + 0).in_(_team_members(scope.team_id)),
-        ),
-    ]
-
-
-def _each(branches: list[Any], query: Any) -> Any:
-    """`query` (a select without WHERE) for each branch, as one statement."""
-    selects = [query.where(branch) for branch in branches]
-    return selects[0] if len(selects) == 1 else union_all(*selects)
+def _member_reports(team_id: int, others: Any) -> Any:
+    """The reports a team's members filed on missions that are not the team's own: found by
+    author (a team's members file a few thousand reports over a whole campaign), and the
+    "+ 0" keeps the databases from probing every (mission, member) pair instead."""
+    return and_(
+        FieldReport.author_id.in_(_team_members(team_id)),
+        (FieldReport.mission_id + 0).in_(others),
+    )
 
 
 def _column_sums(rows: list[tuple[int, ...]], names: tuple[str, ...]) -> dict[str, int]:
@@ -121,16 +105,40 @@ def _column_sums(rows: list[tuple[int, ...]], names: tuple[str, ...]) -> dict[st
 
 
 DAY_FIELDS = tuple(f.name for f in fields(DayActivity) if f.name != "day")
+# Above this many reports per person on the roll, the scope's people are counted by probing
+# each person's reports (an index look-up each) rather than by gathering every report's author
+# and removing duplicates: a whole campaign is a million reports for 100,000 people.
+WIDE = 3
 
 
-def _topic_list(raw: Any) -> list[str]:
-    """A report's topics, from JSON text (or a list, whatever the driver hands back)."""
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return []
-    return [str(item) for item in raw] if isinstance(raw, list) else []
+def _totals_of(missions: Any) -> Any:
+    """Per-mission rows (laid out as FIELDS) summed in advance, for these missions."""
+    return select(
+        MissionTotals.mission_id,
+        *(getattr(MissionTotals, name) for name in FIELDS),
+    ).where(MissionTotals.mission_id.in_(missions), MissionTotals.reports > 0)
+
+
+def _topics_of(missions: Any) -> Any:
+    """(topic, reports that heard it) summed in advance, for these missions."""
+    return (
+        select(MissionTopic.topic, func.sum(MissionTopic.reports))
+        .where(MissionTopic.mission_id.in_(missions))
+        .group_by(MissionTopic.topic)
+    )
+
+
+def _people_one_by_one(missions_in: Any) -> Any:
+    """How many people filed or were named in a report on these missions, asked person by
+    person: each probe stops at the person's first report in scope."""
+    filed = select(FieldReport.id).where(
+        FieldReport.author_id == Person.id, (FieldReport.mission_id + 0).in_(missions_in)
+    )
+    named = select(FieldReportMember.id).where(
+        FieldReportMember.person_id == Person.id,
+        (FieldReportMember.mission_id + 0).in_(missions_in),
+    )
+    return select(func.count(Person.id)).where(or_(filed.exists(), named.exists()))
 
 
 async def build_dashboard(
@@ -144,20 +152,13 @@ async def build_dashboard(
     done once it has ended (before `now`, by default the period's end) with a report, an
     assignment marked done or the done status; cancelled missions are not planned.
 
-    Field counts are summed per mission in SQL (a few thousand rows for a big campaign's
-    week), then added up here by zone, day and team from each mission's own row."""
+    Field counts come summed per mission (mission_totals, mission_topics: a few thousand rows
+    for a big campaign's week, tens of thousands for all of it), then are added up here by
+    zone, day and team from each mission's own row. A team's members' reports on other
+    teams' missions are summed from field_reports, found by author."""
     now = now or period.end
     # One statement of mission ids, reused: a zone's subtree CTE is then written once.
     missions_in = _missions_in(scope, period)
-    branches = _report_branches(scope, missions_in)
-    per_mission = _each(
-        branches,
-        select(
-            FieldReport.mission_id,
-            func.count(FieldReport.id).label("reports"),
-            *(func.coalesce(func.sum(getattr(FieldReport, n)), 0).label(n) for n in SUMMED),
-        ).group_by(FieldReport.mission_id),
-    )
     missions_query = select(
         Mission.id,
         Mission.zone_id,
@@ -169,13 +170,35 @@ async def build_dashboard(
     no_show = Assignment.status == AssignmentStatus.NO_SHOW.value
     count_no_shows = select(func.count(Assignment.id)).where(no_show)
     # Distinct people covered: every author, and the members named in group reports.
-    people = [select(FieldReport.author_id).where(branch) for branch in branches]
     members = select(FieldReportMember.person_id)
     if scope.team_id is None:
+        per_mission: Any = _totals_of(missions_in)
+        topic_query = _topics_of(missions_in)
+        lists_query = None
         no_shows_queries = [count_no_shows.where(Assignment.mission_id.in_(missions_in))]
-        people.append(members.where(FieldReportMember.mission_id.in_(missions_in)))
+        people = [
+            select(FieldReport.author_id).where(FieldReport.mission_id.in_(missions_in)),
+            members.where(FieldReportMember.mission_id.in_(missions_in)),
+        ]
     else:
         own, others = _team_split(scope.team_id, missions_in)
+        theirs = _member_reports(scope.team_id, others)
+        per_mission = union_all(
+            _totals_of(own),
+            select(
+                FieldReport.mission_id,
+                func.count(FieldReport.id),
+                *(func.coalesce(func.sum(getattr(FieldReport, n)), 0) for n in SUMMED),
+            )
+            .where(theirs)
+            .group_by(FieldReport.mission_id),
+        )
+        # Topics are JSON lists: grouping by the list's text gives a few rows (the
+        # combinations of a handful of tags), unpacked in _topics.
+        listed = select(cast(FieldReport.topics, String).label("topics")).where(theirs)
+        heard = listed.subquery()
+        topic_query = _topics_of(own)
+        lists_query = select(heard.c.topics, func.count()).group_by(heard.c.topics)
         no_shows_queries = [
             count_no_shows.where(Assignment.mission_id.in_(own)),
             count_no_shows.where(
@@ -183,17 +206,12 @@ async def build_dashboard(
                 Assignment.person_id.in_(_team_members(scope.team_id)),
             ),
         ]
-        people.append(members.where(FieldReportMember.mission_id.in_(own)))
-        people.append(
-            members.where(
-                FieldReportMember.report_id.in_(select(FieldReport.id).where(branches[1]))
-            )
-        )
-    covered = union(*people).subquery()
-    # Topics are JSON lists: grouping by the list's text gives a few rows (the combinations
-    # of a handful of tags), unpacked here, rather than one row per report.
-    heard = _each(branches, select(cast(FieldReport.topics, String).label("topics"))).subquery()
-    topics_query = select(heard.c.topics, func.count()).group_by(heard.c.topics)
+        people = [
+            select(FieldReport.author_id).where(FieldReport.mission_id.in_(own)),
+            select(FieldReport.author_id).where(theirs),
+            members.where(FieldReportMember.mission_id.in_(own)),
+            members.where(FieldReportMember.report_id.in_(select(FieldReport.id).where(theirs))),
+        ]
     async with db() as session:
         if session.get_bind().dialect.name == "postgresql":
             # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic
@@ -203,8 +221,17 @@ async def build_dashboard(
         sums = {row[0]: tuple(row[1:]) for row in await session.execute(per_mission)}
         missions = (await session.execute(missions_query)).all()
         no_shows = sum([int(await session.scalar(q) or 0) for q in no_shows_queries])
-        active = int(await session.scalar(select(func.count()).select_from(covered)) or 0)
-        topic_rows = (await session.execute(topics_query)).all()
+        reports = sum(row[0] for row in sums.values())
+        count_people: Any = select(func.count()).select_from(union(*people).subquery())
+        if scope.team_id is None and reports > WIDE * len(missions):
+            roll = int(await session.scalar(select(func.count(Person.id))) or 0)
+            if reports > WIDE * roll:
+                count_people = _people_one_by_one(missions_in)
+        active = int(await session.scalar(count_people) or 0)
+        topic_rows = list((await session.execute(topic_query)).tuples())
+        if lists_query is not None:
+            for raw, count in await session.execute(lists_query):
+                topic_rows += [(key, count) for key in topic_set(raw)]
         zones = {z.id: ZoneRow(*z) for z in (await session.execute(ZONES)).all()}
         # A mission without a report is done when someone's assignment is marked done: asked
         # only for those (few) that ended without one.
@@ -234,11 +261,12 @@ async def build_dashboard(
 
 
 def _topics(rows: Any) -> tuple[tuple[str, int], ...]:
-    """(topic, reports that heard it) from (JSON list text, reports) rows, most heard first."""
+    """(topic, reports that heard it), most heard first, from (topic, reports) rows; topics
+    no report hears any more (edited away) are left out."""
     heard: Counter[str] = Counter()
-    for raw, count in rows:
-        for key in set(_topic_list(raw)):
-            heard[key] += count
+    for topic, count in rows:
+        heard[topic] += int(count)
+    heard = +heard
     return tuple(sorted(heard.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
