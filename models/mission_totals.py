@@ -13,7 +13,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, ForeignKey, Integer, Text, delete, event, func, insert, select
+from sqlalchemy import (
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,6 +61,8 @@ class MissionTopic(Base):
     than a JSON object, so a report adds to it with one atomic upsert."""
 
     __tablename__ = "mission_topics"
+    # A wide dashboard reads the topics in topic order, without a sort.
+    __table_args__ = (Index("ix_mission_topics_topic", "topic", "mission_id", "reports"),)
 
     mission_id: Mapped[int] = mapped_column(
         ForeignKey("missions.id", ondelete="CASCADE"), primary_key=True

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, func, or_, select, text, union, union_all
+from sqlalchemy import String, and_, cast, func, or_, select, text, union
 
 from models.database import Database
 from models.mission_totals import MissionTopic, MissionTotals, topic_set
@@ -105,25 +105,44 @@ def _column_sums(rows: list[tuple[int, ...]], names: tuple[str, ...]) -> dict[st
 
 
 DAY_FIELDS = tuple(f.name for f in fields(DayActivity) if f.name != "day")
+OPEN, DONE, CANCELLED = (
+    s.value for s in (MissionStatus.OPEN, MissionStatus.DONE, MissionStatus.CANCELLED)
+)
 # Above this many reports per person on the roll, the scope's people are counted by probing
 # each person's reports (an index look-up each) rather than by gathering every report's author
 # and removing duplicates: a whole campaign is a million reports for 100,000 people.
 WIDE = 3
 
 
-def _totals_of(missions: Any) -> Any:
-    """Per-mission rows (laid out as FIELDS) summed in advance, for these missions."""
-    return select(
-        MissionTotals.mission_id,
-        *(getattr(MissionTotals, name) for name in FIELDS),
-    ).where(MissionTotals.mission_id.in_(missions), MissionTotals.reports > 0)
+def _mission_rows(missions_in: Any, now: datetime) -> Any:
+    """Each mission's own row, whether it has ended (compared in SQL: decoding tens of
+    thousands of datetimes costs more than the query), then its reports summed in advance
+    (laid out as FIELDS; NULLs when it has no report)."""
+    return (
+        select(
+            Mission.id,
+            Mission.zone_id,
+            Mission.team_id,
+            Mission.starts_at,
+            Mission.ends_at <= now,
+            Mission.status,
+            *(getattr(MissionTotals, name) for name in FIELDS),
+        )
+        .outerjoin(MissionTotals, MissionTotals.mission_id == Mission.id)
+        .where(Mission.id.in_(missions_in))
+    )
 
 
-def _topics_of(missions: Any) -> Any:
-    """(topic, reports that heard it) summed in advance, for these missions."""
+SUMS_AT = 6
+
+
+def _topics_of(missions: Any, wide: bool) -> Any:
+    """(topic, reports that heard it) summed in advance, for these missions. For a wide scope
+    the mission is a filter ("+ 0") on the topic index, read in topic order without a sort."""
+    mission = MissionTopic.mission_id + 0 if wide else MissionTopic.mission_id
     return (
         select(MissionTopic.topic, func.sum(MissionTopic.reports))
-        .where(MissionTopic.mission_id.in_(missions))
+        .where(mission.in_(missions))
         .group_by(MissionTopic.topic)
     )
 
@@ -159,21 +178,13 @@ async def build_dashboard(
     now = now or period.end
     # One statement of mission ids, reused: a zone's subtree CTE is then written once.
     missions_in = _missions_in(scope, period)
-    missions_query = select(
-        Mission.id,
-        Mission.zone_id,
-        Mission.team_id,
-        Mission.starts_at,
-        Mission.ends_at,
-        Mission.status,
-    ).where(Mission.id.in_(missions_in))
+    missions_query = _mission_rows(missions_in, now)
     no_show = Assignment.status == AssignmentStatus.NO_SHOW.value
     count_no_shows = select(func.count(Assignment.id)).where(no_show)
     # Distinct people covered: every author, and the members named in group reports.
     members = select(FieldReportMember.person_id)
     if scope.team_id is None:
-        per_mission: Any = _totals_of(missions_in)
-        topic_query = _topics_of(missions_in)
+        per_mission: Any = None
         lists_query = None
         no_shows_queries = [count_no_shows.where(Assignment.mission_id.in_(missions_in))]
         people = [
@@ -183,21 +194,20 @@ async def build_dashboard(
     else:
         own, others = _team_split(scope.team_id, missions_in)
         theirs = _member_reports(scope.team_id, others)
-        per_mission = union_all(
-            _totals_of(own),
+        # Their own missions' sums come with the missions; their members' reports elsewhere:
+        per_mission = (
             select(
                 FieldReport.mission_id,
                 func.count(FieldReport.id),
                 *(func.coalesce(func.sum(getattr(FieldReport, n)), 0) for n in SUMMED),
             )
             .where(theirs)
-            .group_by(FieldReport.mission_id),
+            .group_by(FieldReport.mission_id)
         )
         # Topics are JSON lists: grouping by the list's text gives a few rows (the
         # combinations of a handful of tags), unpacked in _topics.
         listed = select(cast(FieldReport.topics, String).label("topics")).where(theirs)
         heard = listed.subquery()
-        topic_query = _topics_of(own)
         lists_query = select(heard.c.topics, func.count()).group_by(heard.c.topics)
         no_shows_queries = [
             count_no_shows.where(Assignment.mission_id.in_(own)),
@@ -218,16 +228,27 @@ async def build_dashboard(
             # plan that ignores how narrow the period is (measured 3.5 times slower). Planning
             # these few queries each time costs a fraction of a millisecond.
             await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        sums = {row[0]: tuple(row[1:]) for row in await session.execute(per_mission)}
-        missions = (await session.execute(missions_query)).all()
+        missions = list((await session.execute(missions_query)).tuples())
+        sums = {
+            m[0]: m[SUMS_AT:]
+            for m in missions
+            if m[SUMS_AT] and scope.team_id in (None, m[2])  # reports, on the team's own
+        }
+        if per_mission is not None:
+            sums.update((row[0], tuple(row[1:])) for row in await session.execute(per_mission))
         no_shows = sum([int(await session.scalar(q) or 0) for q in no_shows_queries])
         reports = sum(row[0] for row in sums.values())
-        count_people: Any = select(func.count()).select_from(union(*people).subquery())
+        wide = False
         if scope.team_id is None and reports > WIDE * len(missions):
             roll = int(await session.scalar(select(func.count(Person.id))) or 0)
-            if reports > WIDE * roll:
-                count_people = _people_one_by_one(missions_in)
+            wide = reports > WIDE * roll
+        count_people: Any = (
+            _people_one_by_one(missions_in)
+            if wide
+            else select(func.count()).select_from(union(*people).subquery())
+        )
         active = int(await session.scalar(count_people) or 0)
+        topic_query = _topics_of(missions_in if scope.team_id is None else own, wide)
         topic_rows = list((await session.execute(topic_query)).tuples())
         if lists_query is not None:
             for raw, count in await session.execute(lists_query):
@@ -236,12 +257,12 @@ async def build_dashboard(
         # A mission without a report is done when someone's assignment is marked done: asked
         # only for those (few) that ended without one.
         unreported = [
-            m.id
-            for m in missions
-            if m.id not in sums
-            and m.ends_at <= now
-            and m.status == MissionStatus.OPEN.value
-            and scope.team_id in (None, m.team_id)
+            mission_id
+            for mission_id, _, team_id, _, ended, status, *_ in missions
+            if mission_id not in sums
+            and ended
+            and status == OPEN
+            and scope.team_id in (None, team_id)
         ]
         marked: set[int] = set()
         for first in range(0, len(unreported), IN_CHUNK):
@@ -284,26 +305,27 @@ def _assemble(
     """The figures from each mission's row and its summed reports."""
     planned = done = 0
     worked: set[int] = set()
-    for m in missions:
-        in_scope = scope.team_id is None or m.team_id == scope.team_id or m.id in sums
-        if m.status == MissionStatus.CANCELLED.value or not in_scope:
+    # Plain tuples, unpacked: tens of thousands of missions for a whole campaign.
+    for mission_id, zone_id, team_id, _, ended, status, *_ in missions:
+        in_scope = scope.team_id is None or team_id == scope.team_id or mission_id in sums
+        if status == CANCELLED or not in_scope:
             continue
         planned += 1
-        worked.add(m.zone_id)
-        finished = m.status == MissionStatus.DONE.value or m.id in sums or m.id in marked
-        done += m.ends_at <= now and finished
+        worked.add(zone_id)
+        finished = status == DONE or mission_id in sums or mission_id in marked
+        done += bool(ended) and finished
     # Rows grouped by zone, day and team, then summed column-wise (zip and sum run in C:
     # tens of thousands of missions take milliseconds).
-    mission_of = {m.id: m for m in missions}
+    mission_of = {m[0]: m[1:4] for m in missions}
     by_zone: dict[int, list[tuple[int, ...]]] = {}
     by_day: dict[date, list[tuple[int, ...]]] = {}
     by_team: dict[int, list[tuple[int, ...]]] = {}
     for mission_id, row in sums.items():
-        mission = mission_of[mission_id]
-        by_zone.setdefault(mission.zone_id, []).append(row)
-        by_day.setdefault(mission.starts_at.astimezone(local).date(), []).append(row)
-        if mission.team_id is not None:
-            by_team.setdefault(mission.team_id, []).append(row)
+        zone_id, team_id, starts_at = mission_of[mission_id]
+        by_zone.setdefault(zone_id, []).append(row)
+        by_day.setdefault(starts_at.astimezone(local).date(), []).append(row)
+        if team_id is not None:
+            by_team.setdefault(team_id, []).append(row)
     totals = _column_sums(list(sums.values()), FIELDS)
     zone_done = {
         z: _column_sums(rows, ("doors_knocked", "leaflets")) for z, rows in by_zone.items()

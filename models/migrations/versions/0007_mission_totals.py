@@ -66,6 +66,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("mission_id", "topic", name=op.f("pk_mission_topics")),
     )
+    op.create_index("ix_mission_topics_topic", "mission_topics", ["topic", "mission_id", "reports"])
     op.create_index("ix_field_reports_author_mission", "field_reports", ["author_id", "mission_id"])
     op.create_index(
         "ix_field_report_members_person_mission",
@@ -110,5 +111,6 @@ def _topic_set(raw: Any) -> set[str]:
 def downgrade() -> None:
     op.drop_index("ix_field_report_members_person_mission", table_name="field_report_members")
     op.drop_index("ix_field_reports_author_mission", table_name="field_reports")
+    op.drop_index("ix_mission_topics_topic", table_name="mission_topics")
     op.drop_table("mission_topics")
     op.drop_table("mission_totals")
