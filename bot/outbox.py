@@ -114,7 +114,10 @@ class Outbox:
         deadline = time.monotonic() + timeout
         while True:
             self.wake()
-            if self._idle.is_set() and not await delivery.has_due(self.db, self.clock.now()):
+            due = await delivery.has_due(self.db, self.clock.now())
+            # Idle read after the query: a round that claimed rows meanwhile is still running
+            # (or has recorded their outcomes).
+            if not due and self._idle.is_set():
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError("the outbox did not drain in time")
@@ -126,6 +129,8 @@ class Outbox:
         next_recovery = 0.0
         outage = False
         while not self._stopping:
+            # Not idle from before a claim to after its outcomes: drain() relies on it.
+            self._idle.clear()
             try:
                 if time.monotonic() >= next_recovery:
                     await self._recover()
@@ -175,7 +180,6 @@ class Outbox:
         )
         if not claimed.due and not claimed.dropped_broadcasts:
             return False
-        self._idle.clear()
         for due in claimed.due:
             interval = self.group_interval if due.chat_id < 0 else self.person_interval
             self._next_allowed[due.chat_id] = time.monotonic() + interval
