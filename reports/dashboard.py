@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, func, or_, select, text, type_coerce, union
+from sqlalchemy import String, and_, func, or_, select, text, type_coerce, union
 
 from models.database import Database
 from models.mission_totals import MissionTopic, MissionTotals, topic_set
@@ -169,6 +169,43 @@ def _people_one_by_one(missions_in: Any) -> Any:
     return select(func.count(Person.id)).where(or_(filed.exists(), named.exists()))
 
 
+async def _their_reports(
+    session: Any, team_id: int, others: Any
+) -> tuple[dict[int, tuple[int, ...]], list[tuple[str, int]], set[int]]:
+    """A team's members' reports on missions not the team's own, read once (a few thousand
+    over a whole campaign): their sums per mission (laid out as FIELDS), (topic, 1) for each
+    topic each heard, and the people they cover (authors and the members they named)."""
+    theirs = _member_reports(team_id, others)
+    rows = await session.execute(
+        select(
+            FieldReport.id,
+            FieldReport.mission_id,
+            FieldReport.author_id,
+            FieldReport.topics,
+            *(getattr(FieldReport, n) for n in SUMMED),
+        ).where(theirs)
+    )
+    sums: dict[int, list[int]] = {}
+    topics: list[tuple[str, int]] = []
+    people: set[int] = set()
+    ids: set[int] = set()
+    for report_id, mission_id, author_id, listed, *counts in rows:
+        row = sums.setdefault(mission_id, [0] * len(FIELDS))
+        row[0] += 1
+        for at, count in enumerate(counts, 1):
+            row[at] += count or 0
+        topics += [(key, 1) for key in topic_set(listed)]
+        people.add(author_id)
+        ids.add(report_id)
+    named = await session.execute(
+        select(FieldReportMember.report_id, FieldReportMember.person_id).where(
+            FieldReportMember.mission_id.in_(others)
+        )
+    )
+    people.update(person_id for report_id, person_id in named if report_id in ids)
+    return {m: tuple(row) for m, row in sums.items()}, topics, people
+
+
 async def build_dashboard(
     db: Database,
     scope: Scope,
@@ -193,31 +230,16 @@ async def build_dashboard(
     # Distinct people covered: every author, and the members named in group reports.
     members = select(FieldReportMember.person_id)
     if scope.team_id is None:
-        per_mission: Any = None
-        lists_query = None
+        own = others = None
         no_shows_queries = [count_no_shows.where(Assignment.mission_id.in_(missions_in))]
         people = [
             select(FieldReport.author_id).where(FieldReport.mission_id.in_(missions_in)),
             members.where(FieldReportMember.mission_id.in_(missions_in)),
         ]
     else:
+        # Their own missions' sums come with the missions, their members' reports elsewhere
+        # from _their_reports.
         own, others = _team_split(scope.team_id, missions_in)
-        theirs = _member_reports(scope.team_id, others)
-        # Their own missions' sums come with the missions; their members' reports elsewhere:
-        per_mission = (
-            select(
-                FieldReport.mission_id,
-                func.count(FieldReport.id),
-                *(func.coalesce(func.sum(getattr(FieldReport, n)), 0) for n in SUMMED),
-            )
-            .where(theirs)
-            .group_by(FieldReport.mission_id)
-        )
-        # Topics are JSON lists: grouping by the list's text gives a few rows (the
-        # combinations of a handful of tags), unpacked in _topics.
-        listed = select(cast(FieldReport.topics, String).label("topics")).where(theirs)
-        heard = listed.subquery()
-        lists_query = select(heard.c.topics, func.count()).group_by(heard.c.topics)
         no_shows_queries = [
             count_no_shows.where(Assignment.mission_id.in_(own)),
             count_no_shows.where(
@@ -227,9 +249,7 @@ async def build_dashboard(
         ]
         people = [
             select(FieldReport.author_id).where(FieldReport.mission_id.in_(own)),
-            select(FieldReport.author_id).where(theirs),
             members.where(FieldReportMember.mission_id.in_(own)),
-            members.where(FieldReportMember.report_id.in_(select(FieldReport.id).where(theirs))),
         ]
     async with db() as session:
         if session.get_bind().dialect.name == "postgresql":
@@ -247,25 +267,29 @@ async def build_dashboard(
             for m in missions
             if m[SUMS_AT] and scope.team_id in (None, m[2])  # reports, on the team's own
         }
-        if per_mission is not None:
-            sums.update((row[0], tuple(row[1:])) for row in await session.execute(per_mission))
+        their_topics: list[tuple[str, int]] = []
+        if scope.team_id is not None:
+            theirs, their_topics, their_people = await _their_reports(
+                session, scope.team_id, others
+            )
+            sums.update(theirs)
         no_shows = sum([int(await session.scalar(q) or 0) for q in no_shows_queries])
         reports = sum(row[0] for row in sums.values())
         wide = False
         if scope.team_id is None and reports > WIDE * len(missions):
             roll = int(await session.scalar(select(func.count(Person.id))) or 0)
             wide = reports > WIDE * roll
-        count_people: Any = (
-            _people_one_by_one(missions_in)
-            if wide
-            else select(func.count()).select_from(union(*people).subquery())
-        )
-        active = int(await session.scalar(count_people) or 0)
-        topic_query = _topics_of(missions_in if scope.team_id is None else own, wide)
-        topic_rows = list((await session.execute(topic_query)).tuples())
-        if lists_query is not None:
-            for raw, count in await session.execute(lists_query):
-                topic_rows += [(key, count) for key in topic_set(raw)]
+        if scope.team_id is not None:
+            # A team's people are few: gathered here, with those of their other reports.
+            found = set(await session.scalars(union(*people)))
+            active = len(found | their_people)
+        elif wide:
+            active = int(await session.scalar(_people_one_by_one(missions_in)) or 0)
+        else:
+            union_count = select(func.count()).select_from(union(*people).subquery())
+            active = int(await session.scalar(union_count) or 0)
+        topic_query = _topics_of(missions_in if own is None else own, wide)
+        topic_rows = list((await session.execute(topic_query)).tuples()) + their_topics
         zones = {z.id: ZoneRow(*z) for z in (await session.execute(ZONES)).all()}
         # A mission without a report is done when someone's assignment is marked done: asked
         # only for those (few) that ended without one.
