@@ -1,6 +1,7 @@
 """The dashboard's figures for one scope and period: what /report, the digests and the live
 dashboard show, and what the charts draw (the data classes live in reports/figures.py and are
-imported from here). Every figure is an SQL aggregate.
+imported from here). Counts and topics come summed per mission (models/mission_totals.py,
+kept as reports are written), so even a whole campaign adds up missions, not reports.
 
 Counts are attributed by the mission's start (when the work was done), like /mystats."""
 
