@@ -82,7 +82,8 @@ class Outbox:
         self._stopping = False
         self._stopped = asyncio.Event()  # ends a 429 pause early when the bot stops
         self._task: asyncio.Task[None] | None = None
-        self._idle = asyncio.Event()
+        # Rounds under way (a claim and its outcomes); drain() waits for none.
+        self._rounds = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -113,12 +114,13 @@ class Outbox:
         """Wait until nothing due is pending or in flight (for tests and the demo)."""
         deadline = time.monotonic() + timeout
         while True:
-            self.wake()
             due = await delivery.has_due(self.db, self.clock.now())
-            # Idle read after the query: a round that claimed rows meanwhile is still running
-            # (or has recorded their outcomes).
-            if not due and self._idle.is_set():
+            # Read after the query: a round that claimed rows meanwhile (so they no longer
+            # look due) is still under way, or has recorded their outcomes.
+            if not due and self._rounds == 0:
                 return
+            if due:
+                self.wake()
             if time.monotonic() > deadline:
                 raise TimeoutError("the outbox did not drain in time")
             await asyncio.sleep(min(0.02, self.poll_s))
@@ -129,8 +131,7 @@ class Outbox:
         next_recovery = 0.0
         outage = False
         while not self._stopping:
-            # Not idle from before a claim to after its outcomes: drain() relies on it.
-            self._idle.clear()
+            self._rounds += 1
             try:
                 if time.monotonic() >= next_recovery:
                     await self._recover()
@@ -146,10 +147,10 @@ class Outbox:
                     log.warning("outbox: the database is unavailable (%s)", type(error).__name__)
                     outage = True
                 busy = False
+            finally:
+                self._rounds -= 1
             if not busy and not self._stopping:
-                self._idle.set()
                 await self._sleep()
-        self._idle.set()
 
     async def _recover(self) -> None:
         recovered = await delivery.recover(self.db, self.clock.now())
