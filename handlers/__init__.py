@@ -60,8 +60,8 @@ def _check_inline(router: Router) -> None:
     """aiogram runs every synchronous filter in a worker thread (asyncio.to_thread): magic
     filters such as `F.chat.type == "private"`, and states used as filters. Each is a pure
     comparison whose thread hop costs far more than the check, on every router an update
-    passes; so they are made awaitable and checked inline."""
-    for observer in router.observers.values():
+    passes; so they are made awaitable and checked inline, in nested routers too."""
+    for observer in (o for r in router.chain_tail for o in r.observers.values()):
         for handler in (observer._handler, *observer.handlers):  # the router's own first
             for found in handler.filters or ():
                 if not found.awaitable:

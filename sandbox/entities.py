@@ -37,6 +37,7 @@ _SIMPLE = {
     "pre": "pre",
 }
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_PLAIN = re.compile(r"[^&<]+")
 _COMMAND_RE = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
 
 
@@ -109,8 +110,11 @@ class _Parser:
                 char, self.i = self.entity(self.i)
                 self.emit(char)
             elif c != "<":
-                self.emit(c)
-                self.i += 1
+                # Plain text runs up to the next markup character, emitted at once.
+                run = _PLAIN.match(text, self.i)
+                assert run is not None
+                self.emit(run.group())
+                self.i = run.end()
             elif self.i + 1 < len(text) and text[self.i + 1] == "/":
                 self.end_tag()
             else:
