@@ -53,23 +53,10 @@ EXTRAS = (
 )
 
 
-# The counts a dashboard sums (reports/dashboard.py): with the mission first, they make the
-# index the dashboards read instead of the table.
-DASHBOARD_COUNTS = (
-    "doors_knocked",
-    "doors_opened",
-    "calls",
-    "answered",
-    "conversations",
-    "supportive",
-    "undecided",
-    "opposed",
-    "not_interested",
-    "follow_ups",
-    "leaflets",
-    "posters",
-    "signups",
-)
+# The counts a dashboard sums (reports/dashboard.py): every count but the per-kind details
+# (a reception score is not summed). With the mission first, they make the index the
+# dashboards read instead of the table.
+DASHBOARD_COUNTS = tuple(name for name in COUNTS if name not in ("reception", "spots"))
 
 
 class FieldReport(Base):
