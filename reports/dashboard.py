@@ -8,12 +8,24 @@ Counts are attributed by the mission's start (when the work was done), like /mys
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, func, or_, select, text, type_coerce, union
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    type_coerce,
+    union,
+)
 
 from models.database import Database
 from models.mission_totals import MissionTopic, MissionTotals, topic_set
@@ -44,8 +56,6 @@ __all__ = [
 ]
 
 
-# Ids per IN (...) list: well under SQLite's limit on bound parameters.
-IN_CHUNK = 500
 # The Totals fields summed from field_reports, in this order (all but `reports`).
 SUMMED = tuple(f.name for f in fields(Totals) if f.name != "reports")
 # A mission's row of summed reports, in this order.
@@ -58,8 +68,9 @@ def _zone_subtree(zone_id: int) -> Any:
     return tree.union_all(select(Zone.id).where(Zone.parent_id == tree.c.id))
 
 
-def _missions_in(scope: Scope, period: Period) -> Any:
-    """The ids of the missions starting in the period, in the scope's zone or mission."""
+def _mission_filters(scope: Scope, period: Period) -> list[Any]:
+    """What the missions in scope satisfy: starting in the period, in the scope's zone (and
+    its subtree) or the scope's mission. (The team is applied by the caller.)"""
     where: list[Any] = [Mission.starts_at < period.end]
     if period.start is not None:
         where.append(Mission.starts_at >= period.start)
@@ -71,38 +82,34 @@ def _missions_in(scope: Scope, period: Period) -> Any:
             where.append(Mission.zone_id.in_(select(tree.c.id)))
         else:
             where.append(Mission.zone_id == scope.zone_id)
-    return select(Mission.id).where(*where)
+    return where
 
 
 def _team_members(team_id: int) -> Any:
     return select(Person.id).where(Person.team_id == team_id)
 
 
-def _team_split(team_id: int, missions_in: Any) -> tuple[Any, Any]:
-    """The missions in scope that are the team's own, and the others."""
-    own = select(Mission.id).where(Mission.id.in_(missions_in), Mission.team_id == team_id)
-    others = select(Mission.id).where(
-        Mission.id.in_(missions_in), or_(Mission.team_id.is_(None), Mission.team_id != team_id)
+def _their(team_id: int, filters: list[Any], *columns: Any) -> Any:
+    """`columns` of the reports a team's members filed on missions in scope that are not the
+    team's own, each joined to its mission. They are found by author first (a few thousand
+    over a whole campaign), in the (author, mission) index alone; only those left are read.
+    The "+ 0" keeps the databases from walking every mission in scope and probing its reports
+    instead."""
+    found = (
+        select(FieldReport.id)
+        .join(Mission, Mission.id == FieldReport.mission_id + 0)
+        .where(
+            FieldReport.author_id.in_(_team_members(team_id)),
+            *filters,
+            or_(Mission.team_id.is_(None), Mission.team_id != team_id),
+        )
     )
-    return own, others
-
-
-def _member_reports(team_id: int, others: Any) -> Any:
-    """The reports a team's members filed on missions that are not the team's own: found by
-    author (a team's members file a few thousand reports over a whole campaign), and the
-    "+ 0" keeps the databases from probing every (mission, member) pair instead."""
-    return and_(
-        FieldReport.author_id.in_(_team_members(team_id)),
-        (FieldReport.mission_id + 0).in_(others),
+    return (
+        select(*columns)
+        .select_from(FieldReport)
+        .join(Mission, Mission.id == FieldReport.mission_id)
+        .where(FieldReport.id.in_(found))
     )
-
-
-def _column_sums(rows: list[tuple[int, ...]], names: tuple[str, ...]) -> dict[str, int]:
-    """Column totals of per-mission rows (laid out as FIELDS) for the fields named."""
-    if not rows:
-        return {}
-    columns = list(zip(*rows, strict=True))
-    return {name: int(sum(columns[FIELDS.index(name)])) for name in names}
 
 
 DAY_FIELDS = tuple(f.name for f in fields(DayActivity) if f.name != "day")
@@ -115,33 +122,74 @@ OPEN, DONE, CANCELLED = (
 WIDE = 3
 
 
-def _mission_rows(missions_in: Any, now: datetime) -> Any:
-    """Each mission's own row, whether it has ended (compared in SQL: decoding tens of
-    thousands of datetimes costs more than the query), then its reports summed in advance
-    (laid out as FIELDS; NULLs when it has no report)."""
+def _start_minute(dialect: str) -> Any:
+    """A mission's start to the minute, as UTC text ("2026-06-14 18:00"): the missions are
+    summed by start in SQL (a few hundred distinct starts for tens of thousands of missions)
+    and the days cut from these in the campaign's time zone, exact for any UTC offset. The
+    constants are literal so that GROUP BY repeats the very same expression."""
+    if dialect == "postgresql":
+        utc = func.timezone(literal_column("'UTC'"), Mission.starts_at)
+        return func.to_char(utc, literal_column("'YYYY-MM-DD HH24:MI'"))
+    return func.substr(type_coerce(Mission.starts_at, String), 1, 16)
+
+
+def _counted(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _by_zone(where: list[Any], now: datetime) -> Any:
+    """Per zone: missions in scope, those planned (not cancelled), those done (ended, and
+    reported, marked done, or with someone's assignment marked done), and the work summed."""
+    marked = (
+        select(Assignment.id)
+        .where(
+            Assignment.mission_id == Mission.id,
+            Assignment.status == AssignmentStatus.DONE.value,
+        )
+        .exists()
+    )
+    finished = or_(Mission.status == DONE, MissionTotals.reports > 0, marked)
+    done = and_(Mission.status != CANCELLED, Mission.ends_at <= now, finished)
     return (
         select(
-            Mission.id,
             Mission.zone_id,
-            Mission.team_id,
-            # Decoded only for missions with reports (see _utc).
-            type_coerce(Mission.starts_at, String),
-            Mission.ends_at <= now,
-            Mission.status,
-            *(getattr(MissionTotals, name) for name in FIELDS),
+            func.count(Mission.id),
+            _counted(Mission.status != CANCELLED),
+            _counted(done),
+            *(func.sum(getattr(MissionTotals, name)) for name in ("reports", *ZONE_FIELDS)),
         )
         .outerjoin(MissionTotals, MissionTotals.mission_id == Mission.id)
-        .where(Mission.id.in_(missions_in))
+        .where(*where)
+        .group_by(Mission.zone_id)
     )
 
 
-SUMS_AT = 6
+# What the zones (and the teams' bars) need of the work done.
+ZONE_FIELDS = ("doors_knocked", "leaflets")
+
+
+def _by_start(where: list[Any], minute: Any) -> Any:
+    """The reported work summed per mission start (laid out as FIELDS after the start)."""
+    return (
+        select(minute, *(func.sum(getattr(MissionTotals, name)) for name in FIELDS))
+        .join(MissionTotals, MissionTotals.mission_id == Mission.id)
+        .where(*where, MissionTotals.reports > 0)
+        .group_by(minute)
+    )
+
+
+def _by_team(where: list[Any]) -> Any:
+    """The work summed per team that owns missions in scope."""
+    return (
+        select(Mission.team_id, *(func.sum(getattr(MissionTotals, n)) for n in ZONE_FIELDS))
+        .join(MissionTotals, MissionTotals.mission_id == Mission.id)
+        .where(*where, Mission.team_id.is_not(None), MissionTotals.reports > 0)
+        .group_by(Mission.team_id)
+    )
 
 
 def _utc(value: str | datetime) -> datetime:
-    """A start read undecoded: SQLite's text (naive UTC; fromisoformat is many times faster
-    than the column type's parser, which tens of thousands of rows feel), or the datetime
-    PostgreSQL's driver already made."""
+    """A start read as text (naive UTC), or the datetime PostgreSQL's driver already made."""
     found = datetime.fromisoformat(value) if isinstance(value, str) else value
     return found.replace(tzinfo=UTC) if found.tzinfo is None else found
 
@@ -170,41 +218,96 @@ def _people_one_by_one(missions_in: Any) -> Any:
     return select(func.count(Person.id)).where(or_(filed.exists(), named.exists()))
 
 
-async def _their_reports(
-    session: Any, team_id: int, others: Any
-) -> tuple[dict[int, tuple[int, ...]], list[tuple[str, int]], set[int]]:
-    """A team's members' reports on missions not the team's own, read once (a few thousand
-    over a whole campaign): their sums per mission (laid out as FIELDS), (topic, 1) for each
-    topic each heard, and the people they cover (authors and the members they named)."""
-    theirs = _member_reports(team_id, others)
-    rows = await session.execute(
-        select(
-            FieldReport.id,
-            FieldReport.mission_id,
-            FieldReport.author_id,
-            FieldReport.topics,
-            *(getattr(FieldReport, n) for n in SUMMED),
-        ).where(theirs)
-    )
-    sums: dict[int, list[int]] = {}
-    topics: list[tuple[str, int]] = []
-    people: set[int] = set()
-    ids: set[int] = set()
-    for report_id, mission_id, author_id, listed, *counts in rows:
-        row = sums.setdefault(mission_id, [0] * len(FIELDS))
-        row[0] += 1
-        for at, count in enumerate(counts, 1):
-            row[at] += count or 0
-        topics += [(key, 1) for key in topic_set(listed)]
-        people.add(author_id)
-        ids.add(report_id)
-    named = await session.execute(
-        select(FieldReportMember.report_id, FieldReportMember.person_id).where(
-            FieldReportMember.mission_id.in_(others)
+def _their_by_zone(team_id: int, filters: list[Any], now: datetime) -> Any:
+    """_by_zone for a team's members' reports on other teams' missions."""
+    planned = Mission.status != CANCELLED
+    return _their(
+        team_id,
+        filters,
+        Mission.zone_id,
+        func.count(func.distinct(Mission.id)),
+        func.count(func.distinct(case((planned, Mission.id)))),
+        func.count(func.distinct(case((and_(planned, Mission.ends_at <= now), Mission.id)))),
+        func.count(FieldReport.id),
+        *(func.sum(getattr(FieldReport, name)) for name in ZONE_FIELDS),
+    ).group_by(Mission.zone_id)
+
+
+def _their_by_start(team_id: int, filters: list[Any], minute: Any) -> Any:
+    """_by_start for a team's members' reports on other teams' missions."""
+    sums = (func.sum(getattr(FieldReport, name)) for name in SUMMED)
+    return _their(team_id, filters, minute, func.count(FieldReport.id), *sums).group_by(minute)
+
+
+def _their_topics(team_id: int, filters: list[Any]) -> Any:
+    """(topics as JSON text, reports) for a team's members' reports on other teams' missions:
+    few distinct lists, parsed here."""
+    listed = cast(FieldReport.topics, String)
+    return _their(team_id, filters, listed, func.count(FieldReport.id)).group_by(listed)
+
+
+def _everyone_who_reported() -> Any:
+    """How many people ever filed or were named in a report: the distinct authors (read in
+    the author index's order), and the people named who never filed one themselves."""
+    authors = select(func.count(func.distinct(FieldReport.author_id))).scalar_subquery()
+    named_only = (
+        select(func.count(func.distinct(FieldReportMember.person_id)))
+        .where(
+            ~select(FieldReport.id)
+            .where(FieldReport.author_id == FieldReportMember.person_id)
+            .exists()
         )
+        .scalar_subquery()
     )
-    people.update(person_id for report_id, person_id in named if report_id in ids)
-    return {m: tuple(row) for m, row in sums.items()}, topics, people
+    return select(authors + named_only)
+
+
+def _reported_after(end: datetime) -> Any:
+    """Whether a mission starting at or after `end` has a report."""
+    return select(
+        select(Mission.id)
+        .join(MissionTotals, MissionTotals.mission_id == Mission.id)
+        .where(Mission.starts_at >= end, MissionTotals.reports > 0)
+        .exists()
+    )
+
+
+class _Work:
+    """The missions in scope and their work, added up by zone and by day from rows summed
+    in SQL per zone and per start."""
+
+    def __init__(self, local: ZoneInfo) -> None:
+        self.local = local
+        self.missions = self.planned = self.done = 0
+        self.totals = [0] * len(FIELDS)
+        self.by_zone: dict[int, dict[str, int]] = {}
+        self.worked: set[int] = set()
+        self.by_day: dict[date, list[int]] = {}
+
+    def zone(self, zone_id: int, missions: int, planned: int, done: int, sums: Any) -> None:
+        self.missions += missions
+        self.planned += planned
+        self.done += done
+        if planned:
+            self.worked.add(zone_id)
+        if any(sums):
+            rolled = self.by_zone.setdefault(zone_id, dict.fromkeys(ZONE_FIELDS, 0))
+            for name, value in zip(ZONE_FIELDS, sums, strict=True):
+                rolled[name] += int(value or 0)
+
+    def start(self, starts_at: str | datetime, sums: Any) -> None:
+        day = self.by_day.setdefault(
+            _utc(starts_at).astimezone(self.local).date(), [0] * len(FIELDS)
+        )
+        for at, value in enumerate(sums):
+            day[at] += int(value or 0)
+            self.totals[at] += int(value or 0)
+
+    def days(self) -> tuple[DayActivity, ...]:
+        return tuple(
+            DayActivity(day, **{n: self.by_day[day][FIELDS.index(n)] for n in DAY_FIELDS})
+            for day in sorted(self.by_day)
+        )
 
 
 async def build_dashboard(
@@ -218,42 +321,29 @@ async def build_dashboard(
     done once it has ended (before `now`, by default the period's end) with a report, an
     assignment marked done or the done status; cancelled missions are not planned.
 
-    Field counts come summed per mission (mission_totals, mission_topics: a few thousand rows
-    for a big campaign's week, tens of thousands for all of it), then are added up here by
-    zone, day and team from each mission's own row. A team's members' reports on other
-    teams' missions are summed from field_reports, found by author."""
+    Field counts come summed per mission (mission_totals, mission_topics) and are added up
+    by zone and by start in SQL, so even a whole campaign reads a few hundred rows. A team's
+    members' reports on other teams' missions are summed from field_reports, found by author."""
     now = now or period.end
-    # One statement of mission ids, reused: a zone's subtree CTE is then written once.
-    missions_in = _missions_in(scope, period)
-    missions_query = _mission_rows(missions_in, now)
+    filters = _mission_filters(scope, period)
+    missions_in = select(Mission.id).where(*filters)
+    # A team's own missions here; its members' reports on other missions are added below.
+    where = [*filters]
+    if scope.team_id is not None:
+        where.append(Mission.team_id == scope.team_id)
+    own = select(Mission.id).where(*where)
+    work = _Work(ZoneInfo(timezone))
     no_show = Assignment.status == AssignmentStatus.NO_SHOW.value
     count_no_shows = select(func.count(Assignment.id)).where(no_show)
+    no_shows_queries = [count_no_shows.where(Assignment.mission_id.in_(own))]
     # Distinct people covered: every author, and the members named in group reports.
-    members = select(FieldReportMember.person_id)
-    if scope.team_id is None:
-        own = others = None
-        no_shows_queries = [count_no_shows.where(Assignment.mission_id.in_(missions_in))]
-        people = [
-            select(FieldReport.author_id).where(FieldReport.mission_id.in_(missions_in)),
-            members.where(FieldReportMember.mission_id.in_(missions_in)),
-        ]
-    else:
-        # Their own missions' sums come with the missions, their members' reports elsewhere
-        # from _their_reports.
-        own, others = _team_split(scope.team_id, missions_in)
-        no_shows_queries = [
-            count_no_shows.where(Assignment.mission_id.in_(own)),
-            count_no_shows.where(
-                Assignment.mission_id.in_(others),
-                Assignment.person_id.in_(_team_members(scope.team_id)),
-            ),
-        ]
-        people = [
-            select(FieldReport.author_id).where(FieldReport.mission_id.in_(own)),
-            members.where(FieldReportMember.mission_id.in_(own)),
-        ]
+    people = [
+        select(FieldReport.author_id).where(FieldReport.mission_id.in_(own)),
+        select(FieldReportMember.person_id).where(FieldReportMember.mission_id.in_(own)),
+    ]
     async with db() as session:
-        if session.get_bind().dialect.name == "postgresql":
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
             # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic
             # plan that ignores how narrow the period is (measured 3.5 times slower). Planning
             # these few queries each time costs a fraction of a millisecond.
@@ -262,61 +352,86 @@ async def build_dashboard(
             # default (4) it scanned all the reports rather than look up a team's members'
             # few thousand by author (measured 125 vs 68 ms).
             await session.execute(text("SET LOCAL random_page_cost = 1.1"))
-        missions = list((await session.execute(missions_query)).tuples())
-        sums = {
-            m[0]: m[SUMS_AT:]
-            for m in missions
-            if m[SUMS_AT] and scope.team_id in (None, m[2])  # reports, on the team's own
-        }
+        for zone_id, missions, planned, done, *sums in await session.execute(_by_zone(where, now)):
+            work.zone(zone_id, missions, int(planned or 0), int(done or 0), sums[1:])
+        for starts_at, *sums in await session.execute(_by_start(where, _start_minute(dialect))):
+            work.start(starts_at, sums)
         their_topics: list[tuple[str, int]] = []
         if scope.team_id is not None:
-            theirs, their_topics, their_people = await _their_reports(
-                session, scope.team_id, others
+            team = scope.team_id
+            for zone_id, missions, planned, done, *sums in await session.execute(
+                _their_by_zone(team, filters, now)
+            ):
+                work.zone(zone_id, missions, planned, done, sums[1:])
+            minute = _start_minute(dialect)
+            for starts_at, *sums in await session.execute(_their_by_start(team, filters, minute)):
+                work.start(starts_at, sums)
+            for listed, count in await session.execute(_their_topics(team, filters)):
+                their_topics += [(topic, count) for topic in topic_set(listed)]
+            people += [
+                _their(team, filters, FieldReport.author_id),
+                select(FieldReportMember.person_id).where(
+                    FieldReportMember.report_id.in_(_their(team, filters, FieldReport.id))
+                ),
+            ]
+            no_shows_queries.append(
+                select(func.count(Assignment.id))
+                .join(Mission, Mission.id == Assignment.mission_id + 0)
+                .where(
+                    no_show,
+                    Assignment.person_id.in_(_team_members(team)),
+                    *filters,
+                    or_(Mission.team_id.is_(None), Mission.team_id != team),
+                )
             )
-            sums.update(theirs)
         no_shows = sum([int(await session.scalar(q) or 0) for q in no_shows_queries])
-        reports = sum(row[0] for row in sums.values())
+        reports = work.totals[0]
         wide = False
-        if scope.team_id is None and reports > WIDE * len(missions):
+        if scope.team_id is None and reports > WIDE * work.missions:
             roll = int(await session.scalar(select(func.count(Person.id))) or 0)
             wide = reports > WIDE * roll
-        if scope.team_id is not None:
-            # A team's people are few: gathered here, with those of their other reports.
-            found = set(await session.scalars(union(*people)))
-            active = len(found | their_people)
+        if (
+            scope == Scope()
+            and period.start is None
+            and not await session.scalar(_reported_after(period.end))
+        ):
+            # The whole campaign so far: everyone who ever reported.
+            active = int(await session.scalar(_everyone_who_reported()) or 0)
         elif wide:
             active = int(await session.scalar(_people_one_by_one(missions_in)) or 0)
         else:
+            # A team's people are few, and so are a narrow scope's.
             union_count = select(func.count()).select_from(union(*people).subquery())
             active = int(await session.scalar(union_count) or 0)
-        topic_query = _topics_of(missions_in if own is None else own, wide)
-        topic_rows = list((await session.execute(topic_query)).tuples()) + their_topics
+        topic_rows = list((await session.execute(_topics_of(own, wide))).tuples()) + their_topics
         zones = {z.id: ZoneRow(*z) for z in (await session.execute(ZONES)).all()}
-        # A mission without a report is done when someone's assignment is marked done: asked
-        # only for those (few) that ended without one.
-        unreported = [
-            mission_id
-            for mission_id, _, team_id, _, ended, status, *_ in missions
-            if mission_id not in sums
-            and ended
-            and status == OPEN
-            and scope.team_id in (None, team_id)
-        ]
-        marked: set[int] = set()
-        for first in range(0, len(unreported), IN_CHUNK):
-            marked.update(
-                await session.scalars(
-                    select(Assignment.mission_id)
-                    .where(
-                        Assignment.mission_id.in_(unreported[first : first + IN_CHUNK]),
-                        Assignment.status == AssignmentStatus.DONE.value,
-                    )
-                    .distinct()
-                )
+        places = Places(zones, scope, work.by_zone, work.worked | set(work.by_zone))
+        progress = places.progress()
+        if scope == Scope() and not progress:
+            # No zone has a target: what each team did instead (teams have no targets).
+            teams = dict((await session.execute(select(Team.id, Team.name))).tuples().all())
+            team_work = (await session.execute(_by_team(where))).tuples().all()
+            progress = tuple(
+                Progress(teams[team_id], measure, int(done_by[ZONE_FIELDS.index(name)] or 0), 0)
+                for team_id, *done_by in sorted(team_work, key=lambda row: teams[row[0]])
+                for measure, name, _ in MEASURES
+                if done_by[ZONE_FIELDS.index(name)]
             )
-        teams = dict((await session.execute(select(Team.id, Team.name))).tuples().all())
-    d = _assemble(scope, period, ZoneInfo(timezone), now, sums, missions, marked, zones, teams)
-    return replace(d, active_volunteers=active, no_shows=no_shows, topics=_topics(topic_rows))
+    return Dashboard(
+        scope=scope,
+        period=period,
+        totals=Totals(**dict(zip(FIELDS, work.totals, strict=True))),
+        missions_done=work.done,
+        missions_planned=work.planned,
+        coverage=places.coverage(),
+        busiest=places.busiest(),
+        quietest=places.quietest(),
+        days=work.days(),
+        progress=progress,
+        active_volunteers=active,
+        no_shows=no_shows,
+        topics=_topics(topic_rows),
+    )
 
 
 def _topics(rows: Any) -> tuple[tuple[str, int], ...]:
@@ -327,70 +442,3 @@ def _topics(rows: Any) -> tuple[tuple[str, int], ...]:
         heard[topic] += int(count)
     heard = +heard
     return tuple(sorted(heard.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _assemble(
-    scope: Scope,
-    period: Period,
-    local: ZoneInfo,
-    now: datetime,
-    sums: dict[int, Any],
-    missions: list[Any],
-    marked: set[int],
-    zones: dict[int, ZoneRow],
-    teams: dict[int, str],
-) -> Dashboard:
-    """The figures from each mission's row and its summed reports."""
-    planned = done = 0
-    worked: set[int] = set()
-    # Plain tuples, unpacked: tens of thousands of missions for a whole campaign.
-    for mission_id, zone_id, team_id, _, ended, status, *_ in missions:
-        in_scope = scope.team_id is None or team_id == scope.team_id or mission_id in sums
-        if status == CANCELLED or not in_scope:
-            continue
-        planned += 1
-        worked.add(zone_id)
-        finished = status == DONE or mission_id in sums or mission_id in marked
-        done += bool(ended) and finished
-    # Rows grouped by zone, day and team, then summed column-wise (zip and sum run in C:
-    # tens of thousands of missions take milliseconds).
-    mission_of = {m[0]: m[1:4] for m in missions}
-    by_zone: dict[int, list[tuple[int, ...]]] = {}
-    by_day: dict[date, list[tuple[int, ...]]] = {}
-    by_team: dict[int, list[tuple[int, ...]]] = {}
-    for mission_id, row in sums.items():
-        zone_id, team_id, starts_at = mission_of[mission_id]
-        by_zone.setdefault(zone_id, []).append(row)
-        by_day.setdefault(_utc(starts_at).astimezone(local).date(), []).append(row)
-        if team_id is not None:
-            by_team.setdefault(team_id, []).append(row)
-    totals = _column_sums(list(sums.values()), FIELDS)
-    zone_done = {
-        z: _column_sums(rows, ("doors_knocked", "leaflets")) for z, rows in by_zone.items()
-    }
-    day_done = {d: _column_sums(rows, DAY_FIELDS) for d, rows in by_day.items()}
-    team_done = {
-        t: _column_sums(rows, ("doors_knocked", "leaflets")) for t, rows in by_team.items()
-    }
-    places = Places(zones, scope, zone_done, worked | set(zone_done))
-    progress = places.progress()
-    if scope == Scope() and not progress:
-        # No zone has a target: what each team did instead (teams have no targets).
-        progress = tuple(
-            Progress(teams[team_id], measure, done_by[name], 0)
-            for team_id, done_by in sorted(team_done.items(), key=lambda kv: teams[kv[0]])
-            for measure, name, _ in MEASURES
-            if done_by[name]
-        )
-    return Dashboard(
-        scope=scope,
-        period=period,
-        totals=Totals(**totals),
-        missions_done=done,
-        missions_planned=planned,
-        coverage=places.coverage(),
-        busiest=places.busiest(),
-        quietest=places.quietest(),
-        days=tuple(DayActivity(day, **day_done[day]) for day in sorted(day_done)),
-        progress=progress,
-    )
