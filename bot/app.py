@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -22,9 +23,10 @@ from bot.middlewares import ActingPerson, OnceOnly
 from bot.outbox import Outbox
 from bot.polling import Poller
 from bot.progress import BroadcastProgress
+from bot.read_ahead import read_ahead
 from bot.retry import RetryBriefly
 from bot.settings import Settings
-from bot.storage import conversation_storage
+from bot.storage import DatabaseStorage, conversation_storage
 from bot.webhook import WebhookConfig, WebhookListenError, webhook_app
 from handlers import menus
 from handlers.cards import Composer
@@ -75,6 +77,7 @@ class Terrain:
         self.conversations, self.isolation = conversation_storage(
             settings.redis_url, self.db, self.clock, self.bot.id
         )
+        self.conversations_in_db = isinstance(self.conversations, DatabaseStorage)
         self.dispatcher = self._dispatcher()
         self._stopped = asyncio.Event()
         self.scheduler = build_scheduler(
@@ -164,7 +167,10 @@ class Terrain:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.add_signal_handler(sig, self._stopped.set)
             if webhook is None:
-                await Poller(self.dispatcher, self.bot, allowed).run(self._stopped)
+                ahead = partial(
+                    read_ahead, self.db, self.clock, conversations=self.conversations_in_db
+                )
+                await Poller(self.dispatcher, self.bot, allowed, ahead).run(self._stopped)
             else:
                 await self._serve(webhook, allowed)
         finally:

@@ -1,4 +1,5 @@
-"""Outer middlewares: each update once, then who is acting and in which language."""
+"""Outer middlewares: each update once, then who is acting and in which language. What they
+read comes from the batch's reading (bot/read_ahead.py) when the update was read ahead."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aiogram.types import TelegramObject, Update, User
 
 from bot.errors import unavailable
 from bot.i18n import Catalogs
+from bot.read_ahead import CURRENT
 from models import volunteers
 from models.bookkeeping import claim_update, release_update
 from models.clock import Clock
@@ -37,7 +39,12 @@ class OnceOnly(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        if not await claim_update(self.db, event.update_id, self.clock.now()):
+        ahead = CURRENT.get()
+        if ahead is not None and ahead.update_id == event.update_id:
+            first = ahead.first_delivery()
+        else:
+            first = await claim_update(self.db, event.update_id, self.clock.now())
+        if not first:
             log.info("update %s delivered again: dropped", event.update_id)
             return None
         try:
@@ -67,7 +74,11 @@ class ActingPerson(BaseMiddleware):
         person = None
         chosen_locale = None
         if user is not None:
-            person = await volunteers.person_by_telegram_id(self.db, user.id)
+            ahead = CURRENT.get()
+            if ahead is not None and ahead.user_id == user.id:
+                person = ahead.batch.person(user.id)
+            else:
+                person = await volunteers.person_by_telegram_id(self.db, user.id)
             if person is not None:
                 # A block (my_chat_member) is Telegram speaking, not the person: not contact.
                 if not (isinstance(event, Update) and event.my_chat_member):

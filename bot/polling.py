@@ -5,13 +5,15 @@ moves the offset as soon as an update is read, so an update whose handling faile
 database was down is gone. Here a batch is handled (its chats in parallel, each chat in order
 thanks to the event isolation), and the offset moves only past the updates that were handled:
 from the first one that was not, the batch comes again after a pause. Updates handled before
-that one are then dropped by the update-id table (bot/middlewares.py OnceOnly)."""
+that one are then dropped by the update-id table (bot/middlewares.py OnceOnly). Before a batch
+is handled, what its updates' middlewares need is read in one go (bot/read_ahead.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
@@ -19,6 +21,7 @@ from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.errors import unavailable
+from bot.read_ahead import ReadAhead, handling
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +29,21 @@ LONG_POLL_S = 10
 BACKOFF = BackoffConfig(min_delay=0.5, max_delay=15.0, factor=1.6, jitter=0.1)
 
 
+ReadAheadFor = Callable[[list[Update]], Awaitable[ReadAhead]]
+
+
 class Poller:
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, allowed_updates: list[str]) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        allowed_updates: list[str],
+        read_ahead: ReadAheadFor | None = None,
+    ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.allowed_updates = allowed_updates
+        self.read_ahead = read_ahead
         self.offset: int | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -40,7 +53,15 @@ class Poller:
             if updates is None:  # Telegram unreachable, or stopping
                 await _pause(stop, next(backoff))
                 continue
-            handled = await asyncio.gather(*(self._handle(update) for update in updates))
+            try:
+                batch = await self.read_ahead(updates) if self.read_ahead and updates else None
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                log.warning("the database is unavailable: updates kept for later")
+                await _pause(stop, next(backoff))
+                continue
+            handled = await asyncio.gather(*(self._handle(update, batch) for update in updates))
             for update, done in zip(updates, handled, strict=True):
                 if not done:
                     break
@@ -74,10 +95,11 @@ class Poller:
             log.warning("getUpdates failed (%s): trying again", type(error).__name__)
             return None
 
-    async def _handle(self, update: Update) -> bool:
+    async def _handle(self, update: Update, batch: ReadAhead | None) -> bool:
         """False when the update could not be handled for want of the database or Redis."""
         try:
-            await self.dispatcher.feed_update(self.bot, update)
+            with handling(batch, update):
+                await self.dispatcher.feed_update(self.bot, update)
         except Exception as error:
             if unavailable(error):
                 return False

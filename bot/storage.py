@@ -5,6 +5,7 @@ campaigns that run several replicas. Either way the storage can forget one user 
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -21,6 +22,7 @@ from aiogram.fsm.storage.base import (
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
+from bot.read_ahead import CURRENT, Conversation
 from models.clock import Clock
 from models.database import Database
 from models.runtime import ConversationState
@@ -43,11 +45,30 @@ class DatabaseStorage(BaseStorage):
         self.db = db
         self.clock = clock
 
+    def _read_ahead(self, key: StorageKey) -> Conversation | None | bool:
+        """The conversation as the batch read it: (state, data), None when there was none,
+        False when this key was not read ahead (only the current update's user's are)."""
+        ahead = CURRENT.get()
+        if ahead is None or key.user_id != ahead.user_id:
+            return False
+        return ahead.batch.conversations.get(_key(key))
+
+    def _wrote(self, key: StorageKey, state: str | None, data: dict[str, Any]) -> None:
+        """Keep the batch's reading true to what this update wrote."""
+        ahead = CURRENT.get()
+        if ahead is not None and key.user_id == ahead.user_id:
+            found = ahead.batch.conversations
+            if state is None and not data:
+                found.pop(_key(key), None)
+            else:
+                found[_key(key)] = (state, copy.deepcopy(data))
+
     async def _write(self, key: StorageKey, **changes: Any) -> None:
         async with self.db.begin() as session:
             row = await session.get(ConversationState, _key(key))
             state = changes.get("state", row.state if row else None)
             data = changes.get("data", row.data if row else {})
+            self._wrote(key, state, data)
             if state is None and not data:
                 # An ended conversation leaves nothing behind.
                 if row is not None:
@@ -63,6 +84,8 @@ class DatabaseStorage(BaseStorage):
         await self._write(key, state=value)
 
     async def get_state(self, key: StorageKey) -> str | None:
+        if (ahead := self._read_ahead(key)) is not False:
+            return ahead[0] if ahead else None
         async with self.db() as session:
             row = await session.get(ConversationState, _key(key))
             return row.state if row else None
@@ -71,6 +94,9 @@ class DatabaseStorage(BaseStorage):
         await self._write(key, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        if (ahead := self._read_ahead(key)) is not False:
+            # A copy as deep as a fresh read: the handler may change what it got.
+            return copy.deepcopy(ahead[1]) if ahead else {}
         async with self.db() as session:
             row = await session.get(ConversationState, _key(key))
             return dict(row.data) if row else {}

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.database import Database
 from models.people import AuditEvent
@@ -21,6 +23,17 @@ async def claim_update(db: Database, update_id: int, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+async def claim_updates(session: AsyncSession, update_ids: list[int], now: datetime) -> set[int]:
+    """claim_update for several updates in one statement, in the caller's transaction: the
+    ids seen for the first time."""
+    if not update_ids:
+        return set()
+    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [{"update_id": update_id, "at": now} for update_id in update_ids]
+    claim = make(ProcessedUpdate).values(rows).on_conflict_do_nothing()
+    return set(await session.scalars(claim.returning(ProcessedUpdate.update_id)))
 
 
 async def release_update(db: Database, update_id: int) -> None:

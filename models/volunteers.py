@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,16 @@ class Newcomer:
 async def person_by_telegram_id(db: Database, telegram_id: int) -> Person | None:
     async with db() as session:
         return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def people_by_telegram_ids(session: AsyncSession, telegram_ids: list[int]) -> list[Person]:
+    return list(await session.scalars(select(Person).where(Person.telegram_id.in_(telegram_ids))))
+
+
+async def conversations_of(session: AsyncSession, telegram_ids: list[int]) -> list[Any]:
+    """(key, state, data) of every conversation these users have, in any chat."""
+    found = select(ConversationState.key, ConversationState.state, ConversationState.data)
+    return list(await session.execute(found.where(ConversationState.user_id.in_(telegram_ids))))
 
 
 async def team_by_invite(db: Database, token: str) -> Team | None:
