@@ -176,6 +176,7 @@ class Terrain:
         finally:
             # Updates stopped (stop() or a signal): let the sender finish its round first.
             await self.outbox.stop()
+            await self.outbox.close()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.bot.session.close()

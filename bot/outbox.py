@@ -2,17 +2,17 @@
 Telegram's flood limits.
 
 - Due-ness (`not_before`) is read from the injected Clock, so tests and the demo move time.
-- Pacing is real wall-clock time, because the limits are Telegram's: aiolimiter's leaky bucket
-  for the global rate, and a per-chat "next allowed" time (1 s for people, 60/group_per_minute
-  for groups and channels). A claim takes at most one row per chat and skips cooling chats,
-  so one busy chat never holds up the others.
+- Pacing is real wall-clock time, because the limits are Telegram's (bot/pacing.py): the
+  global rate, and a per-chat "next allowed" time (1 s for people, 60/group_per_minute for
+  groups and channels). A claim takes at most one row per chat and skips cooling chats, so one
+  busy chat never holds up the others.
 - A 429 pauses every send for `retry_after`; the row goes back to pending, not counted as an
   attempt. A 403 marks the person unreachable and fails the row. A 400 fails it with
   Telegram's reason. Network trouble retries with backoff (clock time), then gives up.
 - Rows are claimed ("sending", with a lease of `outbox_lease_s`) in one transaction before the
   call and finished after it, so a kill loses nothing: once the lease runs out, any sender puts
-  the row back to pending. Several processes share the table (SKIP LOCKED on PostgreSQL); each
-  paces only its own sends, so give each a share of the global rate.
+  the row back to pending. Several processes share the table (SKIP LOCKED on PostgreSQL) and,
+  through Redis, the pace: the global rate, each chat's, and a 429's pause.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
-from aiolimiter import AsyncLimiter
 
 from bot.errors import unavailable
+from bot.pacing import pace_for
 from bot.retry import RETRIES_OFF
 from bot.settings import Settings
 from models import delivery, volunteers
@@ -70,9 +70,7 @@ class Outbox:
         self.lease = timedelta(seconds=settings.outbox_lease_s)
         self.person_interval = settings.per_chat_interval_s
         self.group_interval = max(settings.per_chat_interval_s, 60 / settings.group_per_minute)
-        # A bucket of one: sends evenly spaced, so no one-second window ever holds more than
-        # the limit (a bucket of `global_per_second` would allow a double burst at the start).
-        self.limiter = AsyncLimiter(1, 1.0 / settings.global_per_second)
+        self.pace = pace_for(settings.redis_url, bot.id, settings.global_per_second)
         self.batch = max(1, min(BATCH, int(settings.global_per_second * 1.5)))
         self.on_progress = on_progress
         self.sent = 0  # messages this process delivered (several processes share the table)
@@ -105,6 +103,10 @@ class Outbox:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    async def close(self) -> None:
+        """Let go of the pace's connection (Redis) once stopped for good."""
+        await self.pace.close()
 
     def wake(self) -> None:
         """Something was just enqueued: look now rather than at the next poll."""
@@ -202,7 +204,13 @@ class Outbox:
 
     # -- one message --------------------------------------------------------------------------
     async def _send(self, due: delivery.Due) -> None:
-        await self.limiter.acquire()
+        interval = self.group_interval if due.chat_id < 0 else self.person_interval
+        try:
+            await self.pace.turn(due.chat_id, interval)
+        except Exception:
+            # Redis unreachable: back in the queue now rather than when the lease runs out.
+            await delivery.retry_later(self.db, due.id, self._due_at(due), "no turn", count=False)
+            raise
         await self._wait_pause()  # a 429 may have come while this one waited for its turn
         if self._stopping:
             # Stopping during a pause: back in the queue for the next start, not lost.
@@ -216,6 +224,7 @@ class Outbox:
             await delivery.retry_later(
                 self.db, due.id, self._due_at(due), "429 retry later", count=False
             )
+            await self.pace.pause(error.retry_after)  # every process's sends
         except TelegramForbiddenError as error:
             log.info("outbox: message %s refused with 403", due.id)
             if due.person_id is not None:

@@ -74,6 +74,8 @@ class Assignment(Base):
         UniqueConstraint("mission_id", "person_id"),
         # No-shows and "marked done" per mission, for the dashboards (migration 0006).
         Index("ix_assignments_mission_status", "mission_id", "status"),
+        # A team's members' no-shows on other teams' missions (migration 0008).
+        Index("ix_assignments_person_status", "person_id", "status", "mission_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

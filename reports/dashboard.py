@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import fields
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -89,14 +90,13 @@ def _team_members(team_id: int) -> Any:
     return select(Person.id).where(Person.team_id == team_id)
 
 
-def _their(team_id: int, filters: list[Any], *columns: Any) -> Any:
-    """`columns` of the reports a team's members filed on missions in scope that are not the
-    team's own, each joined to its mission. They are found by author first (a few thousand
-    over a whole campaign), in the (author, mission) index alone; only those left are read.
-    The "+ 0" keeps the databases from walking every mission in scope and probing its reports
-    instead."""
-    found = (
-        select(FieldReport.id)
+def _their_ids(team_id: int, filters: list[Any], column: Any = FieldReport.id) -> Any:
+    """The reports a team's members filed on missions in scope that are not the team's own
+    (their ids, or another column of the (author, mission) index): found by author first (a
+    few thousand over a whole campaign), in that index alone. The "+ 0" keeps the databases
+    from walking every mission in scope and probing its reports instead."""
+    return (
+        select(column)
         .join(Mission, Mission.id == FieldReport.mission_id + 0)
         .where(
             FieldReport.author_id.in_(_team_members(team_id)),
@@ -104,11 +104,21 @@ def _their(team_id: int, filters: list[Any], *columns: Any) -> Any:
             or_(Mission.team_id.is_(None), Mission.team_id != team_id),
         )
     )
-    return (
-        select(*columns)
-        .select_from(FieldReport)
-        .join(Mission, Mission.id == FieldReport.mission_id)
-        .where(FieldReport.id.in_(found))
+
+
+def _their(team_id: int, filters: list[Any], *columns: Any, dialect: str) -> Any:
+    """`columns` of those reports, each joined to its mission. SQLite reads only the rows the
+    index found (its planner would otherwise read every member's report in full); PostgreSQL
+    plans the single join better than the two passes."""
+    joined = select(*columns).select_from(FieldReport)
+    if dialect == "postgresql":
+        return joined.join(Mission, Mission.id == FieldReport.mission_id).where(
+            FieldReport.author_id.in_(_team_members(team_id)),
+            *filters,
+            or_(Mission.team_id.is_(None), Mission.team_id != team_id),
+        )
+    return joined.join(Mission, Mission.id == FieldReport.mission_id).where(
+        FieldReport.id.in_(_their_ids(team_id, filters))
     )
 
 
@@ -218,32 +228,30 @@ def _people_one_by_one(missions_in: Any) -> Any:
     return select(func.count(Person.id)).where(or_(filed.exists(), named.exists()))
 
 
-def _their_by_zone(team_id: int, filters: list[Any], now: datetime) -> Any:
-    """_by_zone for a team's members' reports on other teams' missions."""
+def _their_work(team_id: int, filters: list[Any], now: datetime, minute: Any, dialect: str) -> Any:
+    """_by_zone and _by_start at once for a team's members' reports on other teams' missions,
+    per zone and start: each mission lies in one group, so its counts add up across them."""
     planned = Mission.status != CANCELLED
     return _their(
         team_id,
         filters,
         Mission.zone_id,
+        minute,
         func.count(func.distinct(Mission.id)),
         func.count(func.distinct(case((planned, Mission.id)))),
         func.count(func.distinct(case((and_(planned, Mission.ends_at <= now), Mission.id)))),
         func.count(FieldReport.id),
-        *(func.sum(getattr(FieldReport, name)) for name in ZONE_FIELDS),
-    ).group_by(Mission.zone_id)
+        *(func.sum(getattr(FieldReport, name)) for name in SUMMED),
+        dialect=dialect,
+    ).group_by(Mission.zone_id, minute)
 
 
-def _their_by_start(team_id: int, filters: list[Any], minute: Any) -> Any:
-    """_by_start for a team's members' reports on other teams' missions."""
-    sums = (func.sum(getattr(FieldReport, name)) for name in SUMMED)
-    return _their(team_id, filters, minute, func.count(FieldReport.id), *sums).group_by(minute)
-
-
-def _their_topics(team_id: int, filters: list[Any]) -> Any:
+def _their_topics(team_id: int, filters: list[Any], dialect: str) -> Any:
     """(topics as JSON text, reports) for a team's members' reports on other teams' missions:
     few distinct lists, parsed here."""
     listed = cast(FieldReport.topics, String)
-    return _their(team_id, filters, listed, func.count(FieldReport.id)).group_by(listed)
+    found = _their(team_id, filters, listed, func.count(FieldReport.id), dialect=dialect)
+    return found.group_by(listed)
 
 
 def _everyone_who_reported() -> Any:
@@ -279,10 +287,10 @@ class _Work:
     def __init__(self, local: ZoneInfo) -> None:
         self.local = local
         self.missions = self.planned = self.done = 0
-        self.totals = [0] * len(FIELDS)
         self.by_zone: dict[int, dict[str, int]] = {}
         self.worked: set[int] = set()
-        self.by_day: dict[date, list[int]] = {}
+        self._day_of: dict[str | datetime, date] = {}
+        self._starts: dict[date, list[Any]] = {}
 
     def zone(self, zone_id: int, missions: int, planned: int, done: int, sums: Any) -> None:
         self.missions += missions
@@ -296,12 +304,23 @@ class _Work:
                 rolled[name] += int(value or 0)
 
     def start(self, starts_at: str | datetime, sums: Any) -> None:
-        day = self.by_day.setdefault(
-            _utc(starts_at).astimezone(self.local).date(), [0] * len(FIELDS)
-        )
-        for at, value in enumerate(sums):
-            day[at] += int(value or 0)
-            self.totals[at] += int(value or 0)
+        """Work summed for one start (laid out as FIELDS): kept for its day, summed once."""
+        day = self._day_of.get(starts_at)
+        if day is None:
+            day = self._day_of[starts_at] = _utc(starts_at).astimezone(self.local).date()
+        self._starts.setdefault(day, []).append(sums)
+
+    @cached_property
+    def by_day(self) -> dict[date, list[int]]:
+        return {
+            day: [sum(value or 0 for value in column) for column in zip(*rows, strict=True)]
+            for day, rows in self._starts.items()
+        }
+
+    @cached_property
+    def totals(self) -> list[int]:
+        days = list(self.by_day.values())
+        return [sum(column) for column in zip(*days, strict=True)] if days else [0] * len(FIELDS)
 
     def days(self) -> tuple[DayActivity, ...]:
         return tuple(
@@ -359,19 +378,20 @@ async def build_dashboard(
         their_topics: list[tuple[str, int]] = []
         if scope.team_id is not None:
             team = scope.team_id
-            for zone_id, missions, planned, done, *sums in await session.execute(
-                _their_by_zone(team, filters, now)
-            ):
-                work.zone(zone_id, missions, planned, done, sums[1:])
             minute = _start_minute(dialect)
-            for starts_at, *sums in await session.execute(_their_by_start(team, filters, minute)):
+            their_work = _their_work(team, filters, now, minute, dialect)
+            for zone_id, starts_at, missions, planned, done, *sums in await session.execute(
+                their_work
+            ):
+                zone_sums = [sums[FIELDS.index(name)] for name in ZONE_FIELDS]
+                work.zone(zone_id, missions, planned, done, zone_sums)
                 work.start(starts_at, sums)
-            for listed, count in await session.execute(_their_topics(team, filters)):
+            for listed, count in await session.execute(_their_topics(team, filters, dialect)):
                 their_topics += [(topic, count) for topic in topic_set(listed)]
             people += [
-                _their(team, filters, FieldReport.author_id),
+                _their_ids(team, filters, FieldReport.author_id),
                 select(FieldReportMember.person_id).where(
-                    FieldReportMember.report_id.in_(_their(team, filters, FieldReport.id))
+                    FieldReportMember.report_id.in_(_their_ids(team, filters))
                 ),
             ]
             no_shows_queries.append(

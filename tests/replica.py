@@ -19,6 +19,7 @@ async def drain_outbox() -> str:
         await app.outbox.drain(timeout=90)
     finally:
         await app.outbox.stop()
+        await app.outbox.close()
         await app.bot.session.close()
         await app.engine.dispose()
     return f"sent {app.outbox.sent}"

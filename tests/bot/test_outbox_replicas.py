@@ -47,6 +47,8 @@ async def test_two_senders_share_the_work_and_never_send_twice(
     finally:
         await first.outbox.stop()
         await second.outbox.stop()
+        await first.outbox.close()
+        await second.outbox.close()
     sent = Counter(record.params["chat_id"] for record in sandbox.calls("sendMessage") if record.ok)
     assert sorted(sent) == sorted(user.id for user in users)
     assert set(sent.values()) == {1}
