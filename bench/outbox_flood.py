@@ -2,10 +2,13 @@
 sandbox answers 429 (retry after 1 s) to any send beyond 30 in a second, as Telegram does.
 
     uv run python bench/outbox_flood.py [--messages 10000] [--limit 30]
+        [--senders 2 --redis redis://127.0.0.1:6379/14]
 
 Prints the rate achieved over the limit (target at least 0.95), the 429s received, the
 messages lost and those sent twice (target 0 each); no pass/fail. About 6 minutes: the
-limit, not the machine, sets the pace."""
+limit, not the machine, sets the pace. With --senders, as many Terrains drain the same
+outbox, as replicas do; with --redis (a database it may use) they share one pace, without it
+each paces itself."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from sandbox import Sandbox
 TOKEN = "123456789:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 
 
-async def run(messages: int, limit: float) -> None:
+async def run(messages: int, limit: float, senders: int, redis_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'flood.db'}"
         await asyncio.to_thread(upgrade, url)
@@ -37,8 +40,10 @@ async def run(messages: int, limit: float) -> None:
                 telegram_api_url=sb.base_url,
                 global_per_second=limit,  # the setting's default: Telegram's figure
                 outbox_poll_s=0.05,
+                redis_url=redis_url,
             )
-            app = Terrain(settings)
+            apps = [Terrain(settings) for _ in range(senders)]
+            app = apps[0]
             people = [sb.user(f"V{i}", language_code="fr") for i in range(messages)]
             for person in people:
                 person.started = True  # each wrote to the bot once, long ago
@@ -52,13 +57,17 @@ async def run(messages: int, limit: float) -> None:
                         now=app.clock.now(),
                         purpose=None,
                     )
-            app.outbox.start()
+            for each in apps:
+                each.outbox.start()
             try:
-                await app.outbox.drain(timeout=3600)
+                for each in apps:
+                    await each.outbox.drain(timeout=3600)
             finally:
-                await app.outbox.stop()
-                await app.bot.session.close()
-                await app.engine.dispose()
+                for each in apps:
+                    await each.outbox.stop()
+                    await each.outbox.close()
+                    await each.bot.session.close()
+                    await each.engine.dispose()
             calls = sb.calls("sendMessage")
     delivered = [r for r in calls if r.ok]
     per_chat = Counter(r.params["chat_id"] for r in delivered)
@@ -72,14 +81,19 @@ async def run(messages: int, limit: float) -> None:
         f"achieved {achieved:.2f} msg/s against a limit of {limit:g}: ratio {achieved / limit:.3f}"
     )
     print(f"429s received: {refused}; lost: {lost}; sent twice: {twice}")
+    if senders > 1:
+        shared = "one pace in Redis" if redis_url else "each its own pace"
+        print(f"senders: {', '.join(str(a.outbox.sent) for a in apps)} messages ({shared})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--limit", type=float, default=30)
+    parser.add_argument("--senders", type=int, default=1)
+    parser.add_argument("--redis", help="a Redis URL the senders share their pace through")
     args = parser.parse_args()
-    asyncio.run(run(args.messages, args.limit))
+    asyncio.run(run(args.messages, args.limit, args.senders, args.redis))
 
 
 if __name__ == "__main__":

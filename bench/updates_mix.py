@@ -59,8 +59,9 @@ async def volunteer(user: User) -> None:
 
 async def report(user: User) -> None:
     await user.send("/debrief")
-    for answer in ("40", "12", "6", "3", "2", "1", "0", "1"):
-        await user.expect("?")
+    for number, answer in enumerate(("40", "12", "6", "3", "2", "1", "0", "1"), 1):
+        # The question's own number: the one before it is edited too (its keypad removed).
+        await user.expect(f"· {number}/")
         await user.send(answer)
     await user.press("Logement")
     await user.press("Terminé")

@@ -112,7 +112,7 @@ def _their(team_id: int, filters: list[Any], *columns: Any, dialect: str) -> Any
     plans the single join better than the two passes."""
     joined = select(*columns).select_from(FieldReport)
     if dialect == "postgresql":
-        return joined.join(Mission, Mission.id == FieldReport.mission_id).where(
+        return joined.join(Mission, Mission.id == FieldReport.mission_id + 0).where(
             FieldReport.author_id.in_(_team_members(team_id)),
             *filters,
             or_(Mission.team_id.is_(None), Mission.team_id != team_id),
@@ -204,15 +204,15 @@ def _utc(value: str | datetime) -> datetime:
     return found.replace(tzinfo=UTC) if found.tzinfo is None else found
 
 
-def _topics_of(missions: Any, wide: bool) -> Any:
-    """(topic, reports that heard it) summed in advance, for these missions. For a wide scope
-    the mission is a filter ("+ 0") on the topic index, read in topic order without a sort."""
+def _topics_of(missions: Any | None, wide: bool) -> Any:
+    """(topic, reports that heard it) summed in advance, for these missions (None: all). For a
+    wide scope the mission is a filter ("+ 0") on the topic index, read in topic order without
+    a sort."""
+    heard = select(MissionTopic.topic, func.sum(MissionTopic.reports)).group_by(MissionTopic.topic)
+    if missions is None:
+        return heard
     mission = MissionTopic.mission_id + 0 if wide else MissionTopic.mission_id
-    return (
-        select(MissionTopic.topic, func.sum(MissionTopic.reports))
-        .where(mission.in_(missions))
-        .group_by(MissionTopic.topic)
-    )
+    return heard.where(mission.in_(missions))
 
 
 def _people_one_by_one(missions_in: Any) -> Any:
@@ -255,9 +255,11 @@ def _their_topics(team_id: int, filters: list[Any], dialect: str) -> Any:
 
 
 def _everyone_who_reported() -> Any:
-    """How many people ever filed or were named in a report: the distinct authors (read in
-    the author index's order), and the people named who never filed one themselves."""
-    authors = select(func.count(func.distinct(FieldReport.author_id))).scalar_subquery()
+    """How many people ever filed or were named in a report: the distinct authors (grouped
+    in the author index's order: PostgreSQL's count(DISTINCT) sorts them all, twice as slow),
+    and the people named who never filed one themselves."""
+    each_author = select(FieldReport.author_id).group_by(FieldReport.author_id).subquery()
+    authors = select(func.count()).select_from(each_author).scalar_subquery()
     named_only = (
         select(func.count(func.distinct(FieldReportMember.person_id)))
         .where(
@@ -410,12 +412,14 @@ async def build_dashboard(
         if scope.team_id is None and reports > WIDE * work.missions:
             roll = int(await session.scalar(select(func.count(Person.id))) or 0)
             wide = reports > WIDE * roll
-        if (
+        # The whole campaign so far, when no report is on a later mission: every report
+        # counts, so people and topics are counted over everything, without a mission filter.
+        everything = (
             scope == Scope()
             and period.start is None
             and not await session.scalar(_reported_after(period.end))
-        ):
-            # The whole campaign so far: everyone who ever reported.
+        )
+        if everything:
             active = int(await session.scalar(_everyone_who_reported()) or 0)
         elif wide:
             active = int(await session.scalar(_people_one_by_one(missions_in)) or 0)
@@ -423,7 +427,8 @@ async def build_dashboard(
             # A team's people are few, and so are a narrow scope's.
             union_count = select(func.count()).select_from(union(*people).subquery())
             active = int(await session.scalar(union_count) or 0)
-        topic_rows = list((await session.execute(_topics_of(own, wide))).tuples()) + their_topics
+        topics = _topics_of(None if everything else own, wide)
+        topic_rows = list((await session.execute(topics)).tuples()) + their_topics
         zones = {z.id: ZoneRow(*z) for z in (await session.execute(ZONES)).all()}
         places = Places(zones, scope, work.by_zone, work.worked | set(work.by_zone))
         progress = places.progress()
