@@ -4,12 +4,14 @@ field reports over 60 days, ~200 zones (communes and their polling stations), 50
     uv run python bench/dashboard.py [--people 100000] [--reports 1000000] [--keep FILE]
 
 Times what /report does (build_dashboard for the period and the one before, then the text)
-for several scopes, against a bare `SELECT count(*) FROM field_reports` timed in the same run,
-and prints the peak RSS of the process that ran the dashboards (the data is generated in a
-child process, so its memory is not counted). Runs on SQLite (a temporary file, or --keep
-FILE, reused when it exists), then on PostgreSQL when TERRAIN_BENCH_DATABASE_URL is set
-(a database that may be emptied, e.g. postgresql+asyncpg://postgres@127.0.0.1/bench; never
-the tests' database). Targets: under 300 ms per dashboard and 300 MB peak; no pass/fail."""
+for several scopes, and what a daily and a weekly digest compute (the weekly one adds the
+leaderboard and the activity chart), against a bare `SELECT count(*) FROM field_reports`
+timed in the same run, and prints the peak RSS of the process that ran them (the data is
+generated in a child process, so its memory is not counted). Runs on SQLite (a temporary
+file, or --keep FILE, reused when it exists), then on PostgreSQL when
+TERRAIN_BENCH_DATABASE_URL is set (a database that may be emptied, e.g.
+postgresql+asyncpg://postgres@127.0.0.1/bench; never the tests' database). Targets: under
+300 ms per /report and digest, 300 MB peak; no pass/fail."""
 
 from __future__ import annotations
 
@@ -37,8 +39,10 @@ from sqlalchemy import text  # noqa: E402
 
 from models.database import create_database, create_engine, upgrade  # noqa: E402
 from models.mission_totals import rebuild  # noqa: E402
+from reports.charts import activity_chart  # noqa: E402
 from reports.dashboard import Period, Scope, build_dashboard  # noqa: E402
 from reports.dashboard_text import dashboard_text  # noqa: E402
+from reports.leaderboard import leaderboard  # noqa: E402
 from reports.periods import parse_period, previous_period  # noqa: E402
 
 TIMEZONE = "Europe/Paris"
@@ -51,6 +55,7 @@ REPORTS_PER_MISSION = 25
 TOPICS = ("transport", "housing", "security", "schools", "cost_of_living", "environment")
 CHUNK = 20_000
 RUNS = 5
+BOARD_SIZE = 5  # as bot/digests.py (not imported: it would bring the whole bot's memory)
 
 
 def _rows(people: int, reports: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -109,7 +114,7 @@ def _rows(people: int, reports: int) -> Iterator[tuple[str, list[dict[str, Any]]
                     "status": "active",
                     "reachable": True,
                     "team_id": team_of[i],
-                    "on_leaderboard": False,
+                    "on_leaderboard": i % 10 == 0,  # one in ten opted in
                     "created_at": start,
                     "last_seen_at": start,
                 }
@@ -364,6 +369,32 @@ async def measure(url: str) -> None:
             f"  {name:38} dashboard {alone:7.1f} ms ({alone / base:5.1f}x baseline)   "
             f"/report {whole:7.1f} ms"
         )
+    today = parse_period("today", NOW, TIMEZONE).period
+    digests = [
+        ("daily digest, the campaign", Scope(), today, False),
+        ("daily digest, one team", Scope(team_id=team), today, False),
+        ("weekly digest, the campaign", Scope(), week, True),
+        ("weekly digest, one team", Scope(team_id=team), week, True),
+    ]
+    for name, scope, period, weekly in digests:
+
+        async def digest(
+            scope: Scope = scope, period: Period = period, weekly: bool = weekly
+        ) -> None:
+            """What the digest tick computes for one linked chat (bot/digests.py), short of
+            queueing it: the period and the one before, the text, and for the weekly one
+            the leaderboard of opted-in volunteers and the activity chart."""
+            d = await build_dashboard(db, scope, period, TIMEZONE, now=NOW)
+            before = previous_period(period, TIMEZONE)
+            previous = (
+                await build_dashboard(db, scope, before, TIMEZONE, now=NOW) if before else None
+            )
+            dashboard_text(d, previous, t, "fr", "Bench")
+            if weekly:
+                await leaderboard(db, scope.team_id, period.start, BOARD_SIZE)
+                await asyncio.to_thread(activity_chart, d, t)
+
+        print(f"  {name:38} {await _timed(digest):7.1f} ms")
     await engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of this process: {peak_mb:.0f} MB ({after_imports:.0f} MB after imports)")

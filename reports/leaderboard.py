@@ -51,19 +51,22 @@ def _since(column: Any, since: datetime | None) -> ColumnElement[bool]:
     return column >= since if since is not None else true()
 
 
-def done_missions(since: datetime | None) -> Select[Any]:
-    """(person_id, starts_at) of each mission a person did, starting at or after `since`."""
+def done_missions(since: datetime | None, people: Any = None) -> Select[Any]:
+    """(person_id, starts_at) of each mission a person did, starting at or after `since`: for
+    `people` (ids, or a query of them) only, else for everyone."""
+    # On Mission.id rather than the assignment's mission_id: the databases then look for a
+    # report only once the mission is known to be in the period.
     reported = or_(
         exists().where(
-            FieldReport.mission_id == Assignment.mission_id,
+            FieldReport.mission_id == Mission.id,
             FieldReport.author_id == Assignment.person_id,
         ),
         exists().where(
-            FieldReportMember.mission_id == Assignment.mission_id,
+            FieldReportMember.mission_id == Mission.id,
             FieldReportMember.person_id == Assignment.person_id,
         ),
     )
-    return (
+    found = (
         select(Assignment.person_id.label("person_id"), Mission.starts_at.label("starts_at"))
         .join(Mission, Mission.id == Assignment.mission_id)
         .where(
@@ -73,21 +76,35 @@ def done_missions(since: datetime | None) -> Select[Any]:
             _since(Mission.starts_at, since),
         )
     )
+    return found if people is None else found.where(Assignment.person_id.in_(people))
 
 
-def figures(since: datetime | None) -> Select[Any]:
+def figures(since: datetime | None, people: Any = None) -> Select[Any]:
     """Per person: missions done, doors knocked and leaflets of the reports they took part in
-    (people with none of either are absent)."""
-    done = done_missions(since).subquery()
+    (people with none of either are absent). `people` (ids, or a query of them) narrows every
+    sum to them, so a few people's figures never add up a whole campaign's reports."""
+    done = done_missions(since, people).subquery()
     missions = (
         select(done.c.person_id, func.count().label("missions"))
         .group_by(done.c.person_id)
         .subquery()
     )
-    took_part = union_all(
-        select(FieldReport.id.label("report_id"), FieldReport.author_id.label("person_id")),
-        select(FieldReportMember.report_id, FieldReportMember.person_id),
-    ).subquery()
+    # Who took part in which report of the period, from the (person, mission) indexes and the
+    # missions alone: only those reports are then read for their counts.
+    authored = (
+        select(FieldReport.id.label("report_id"), FieldReport.author_id.label("person_id"))
+        .join(Mission, Mission.id == FieldReport.mission_id)
+        .where(_since(Mission.starts_at, since))
+    )
+    named = (
+        select(FieldReportMember.report_id, FieldReportMember.person_id)
+        .join(Mission, Mission.id == FieldReportMember.mission_id)
+        .where(_since(Mission.starts_at, since))
+    )
+    if people is not None:
+        authored = authored.where(FieldReport.author_id.in_(people))
+        named = named.where(FieldReportMember.person_id.in_(people))
+    took_part = union_all(authored, named).subquery()
     counts = (
         select(
             took_part.c.person_id,
@@ -95,12 +112,10 @@ def figures(since: datetime | None) -> Select[Any]:
             func.coalesce(func.sum(FieldReport.leaflets), 0).label("leaflets"),
         )
         .join(FieldReport, FieldReport.id == took_part.c.report_id)
-        .join(Mission, Mission.id == FieldReport.mission_id)
-        .where(_since(Mission.starts_at, since))
         .group_by(took_part.c.person_id)
         .subquery()
     )
-    return (
+    found = (
         select(
             Person.id,
             Person.display_name,
@@ -111,10 +126,14 @@ def figures(since: datetime | None) -> Select[Any]:
         .outerjoin(missions, missions.c.person_id == Person.id)
         .outerjoin(counts, counts.c.person_id == Person.id)
     )
+    return found if people is None else found.where(Person.id.in_(people))
 
 
-def _on_board(query: Select[Any], scope_team_id: int | None) -> Select[Any]:
-    query = query.where(Person.on_leaderboard.is_(True), Person.status == Status.ACTIVE.value)
+def _listed(scope_team_id: int | None) -> Select[Any]:
+    """Who may appear on the board: active people who chose to (of one team, or everyone)."""
+    query = select(Person.id).where(
+        Person.on_leaderboard.is_(True), Person.status == Status.ACTIVE.value
+    )
     return query.where(Person.team_id == scope_team_id) if scope_team_id is not None else query
 
 
@@ -123,7 +142,7 @@ async def leaderboard(
 ) -> list[LeaderboardRow]:
     """The top `limit` of opted-in active people (of one team, or everyone) with at least one
     mission done or one report, for missions starting at or after `since` (None: all along)."""
-    listed = _on_board(figures(since), scope_team_id).subquery()
+    listed = figures(since, _listed(scope_team_id)).subquery()
     query = (
         select(listed)
         .where(or_(listed.c.missions > 0, listed.c.doors > 0, listed.c.leaflets > 0))
@@ -153,10 +172,10 @@ async def place_of(
     """This person's own figures and the rank they have (or would have) among those on the
     board: 1 + how many listed people rank strictly above them. Only people who chose to appear
     are counted, and none is named."""
-    mine = figures(since).where(Person.id == person_id)
+    mine = figures(since, [person_id])
     async with db() as session:
         _, _, missions, doors, leaflets = (await session.execute(mine)).one()
-        listed = _on_board(figures(since), scope_team_id).subquery()
+        listed = figures(since, _listed(scope_team_id)).subquery()
         above = await session.scalar(
             select(func.count())
             .select_from(listed)

@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from models.database import Database
-from models.missions import Assignment, Mission
+from models.missions import Mission
 from models.people import Person, Role, Status
 from models.reports import FieldReport
 from reports.leaderboard import done_missions, figures
@@ -118,13 +118,11 @@ def standing_of(figures: Figures) -> Standing:
 
 async def figures_of(db: Database, person_id: int, timezone: str) -> Figures:
     """A person's figures all along."""
-    done = done_missions(None).where(Assignment.person_id == person_id)
+    done = done_missions(None, [person_id])
     async with db() as session:
         person = await session.get_one(Person, person_id)
         started = [row.starts_at for row in await session.execute(done)]
-        _, _, _, doors, leaflets = (
-            await session.execute(figures(None).where(Person.id == person_id))
-        ).one()
+        _, _, _, doors, leaflets = (await session.execute(figures(None, [person_id]))).one()
         recruits = await session.scalar(
             select(func.count(Person.id)).where(
                 Person.referred_by_id == person_id, Person.status != Status.ERASED.value
