@@ -26,7 +26,7 @@ FONT_PT = 14
 TITLE_PT = 18
 MAX_BARS = 12
 MAX_LABEL = 22  # characters of a zone or team name before the ellipsis
-MAX_TICKS = 6  # date labels under the activity chart
+MAX_TICKS = 7  # date labels under the activity chart: a week shows every day
 MIN_DAYS = 7  # the activity chart's narrowest span, so one day is not one huge bar
 MIN_BARS = 6
 
@@ -205,9 +205,13 @@ def _figure() -> Figure:
 
 
 def _integer_axis(axes: Axes) -> None:
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    # Thousands apart by a thin space (SI style: reads in French and in English).
+    axes.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", "\u202f"))
+    )
     axes.tick_params(labelsize=FONT_PT)
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="y", color="#E5E5E5", linewidth=0.8)
@@ -226,5 +230,8 @@ def _png(figure: Figure) -> bytes:
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
     buffer = io.BytesIO()
-    image.convert("RGB").quantize(colors=64).save(buffer, format="PNG", optimize=True)
+    # The fast octree: half the time of the default median cut, and smaller files, for
+    # charts made of a few flat colours and their anti-aliased edges.
+    palette = image.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE)
+    palette.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
