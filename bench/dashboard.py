@@ -40,7 +40,7 @@ from sqlalchemy import text  # noqa: E402
 from models.database import create_database, create_engine, upgrade  # noqa: E402
 from models.mission_totals import rebuild  # noqa: E402
 from reports.charts import activity_chart  # noqa: E402
-from reports.dashboard import Period, Scope, build_dashboard  # noqa: E402
+from reports.dashboard import Period, Scope, build_dashboard, build_dashboards  # noqa: E402
 from reports.dashboard_text import dashboard_text  # noqa: E402
 from reports.leaderboard import leaderboard  # noqa: E402
 from reports.periods import parse_period, previous_period  # noqa: E402
@@ -357,11 +357,8 @@ async def measure(url: str) -> None:
 
         async def report(scope: Scope = scope, period: Period = period) -> None:
             """What /report does: this period, the one before, the text."""
-            d = await build_dashboard(db, scope, period, TIMEZONE, now=NOW)
             before = previous_period(period, TIMEZONE)
-            previous = (
-                await build_dashboard(db, scope, before, TIMEZONE, now=NOW) if before else None
-            )
+            d, previous = await build_dashboards(db, scope, period, before, TIMEZONE, NOW)
             dashboard_text(d, previous, t, "fr", "Bench")
 
         alone, whole = await _timed(one), await _timed(report)
@@ -384,15 +381,14 @@ async def measure(url: str) -> None:
             """What the digest tick computes for one linked chat (bot/digests.py), short of
             queueing it: the period and the one before, the text, and for the weekly one
             the leaderboard of opted-in volunteers and the activity chart."""
-            d = await build_dashboard(db, scope, period, TIMEZONE, now=NOW)
             before = previous_period(period, TIMEZONE)
-            previous = (
-                await build_dashboard(db, scope, before, TIMEZONE, now=NOW) if before else None
-            )
+            d, previous = await build_dashboards(db, scope, period, before, TIMEZONE, NOW)
             dashboard_text(d, previous, t, "fr", "Bench")
-            if weekly:
-                await leaderboard(db, scope.team_id, period.start, BOARD_SIZE)
-                await asyncio.to_thread(activity_chart, d, t)
+            if weekly:  # side by side, as bot/digests.py does
+                await asyncio.gather(
+                    leaderboard(db, scope.team_id, period.start, BOARD_SIZE),
+                    asyncio.to_thread(activity_chart, d, t),
+                )
 
         print(f"  {name:38} {await _timed(digest):7.1f} ms")
     await engine.dispose()

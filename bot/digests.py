@@ -41,7 +41,7 @@ from models.database import Database
 from models.outbox import OutboxMessage
 from models.queue import enqueue
 from reports.charts import activity_chart
-from reports.dashboard import Dashboard, Period, Scope, build_dashboard
+from reports.dashboard import Dashboard, Period, Scope, build_dashboards
 from reports.dashboard_text import dashboard_text
 from reports.leaderboard import leaderboard
 
@@ -103,11 +103,7 @@ class Dashboards:
         self, link: LinkedChat, period: Period, previous: Period | None
     ) -> tuple[Dashboard, Dashboard | None]:
         scope = Scope(team_id=link.team_id)
-        figures = await build_dashboard(self.db, scope, period, self.campaign.timezone)
-        before: Dashboard | None = None
-        if previous is not None:
-            before = await build_dashboard(self.db, scope, previous, self.campaign.timezone)
-        return figures, before
+        return await build_dashboards(self.db, scope, period, previous, self.campaign.timezone)
 
     async def _texts(
         self,
@@ -271,11 +267,14 @@ class Dashboards:
             for number, text in enumerate(dashboard_text(figures, before, t, locale, title))
         ]
         if kind == "weekly":
-            board = await self._board(link, period.start, t, locale)
+            # The chart is drawn off the event loop (matplotlib takes its time) while the
+            # database ranks the leaderboard.
+            board, chart = await asyncio.gather(
+                self._board(link, period.start, t, locale),
+                asyncio.to_thread(activity_chart, figures, t),
+            )
             if board:
                 rows.append((f"{key}:board", board, {}))
-            # matplotlib takes its time: off the event loop.
-            chart = await asyncio.to_thread(activity_chart, figures, t)
             if chart is not None:
                 rows.append((f"{key}:chart", "", {"png": base64.b64encode(chart).decode()}))
         return await self._enqueue(link.chat_id, rows)

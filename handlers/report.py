@@ -27,7 +27,7 @@ from models.people import Person, Role
 from models.roles import team_by_name
 from models.zones import find_zones
 from reports.charts import activity_chart, targets_chart
-from reports.dashboard import Dashboard, Scope, build_dashboard
+from reports.dashboard import Dashboard, Scope, build_dashboards
 from reports.dashboard_text import dashboard_text
 from reports.periods import (
     LONGEST_DAYS,
@@ -162,11 +162,8 @@ async def report(
         text = t(unclear.key, **unclear.fields)
         await message.answer(f"{text}\n\n{t('dash.usage')}" if unclear.usage else text)
         return
-    d = await build_dashboard(db, scope, named.period, campaign.timezone, now=now)
     before = previous_period(named.period, campaign.timezone)
-    previous = (
-        await build_dashboard(db, scope, before, campaign.timezone, now=now) if before else None
-    )
+    d, previous = await build_dashboards(db, scope, named.period, before, campaign.timezone, now)
     title = t("dash.title", period=_period_label(t, named, locale), scope=scope_label)
     for part in dashboard_text(d, previous, t, locale, title):
         await message.answer(part)
