@@ -56,11 +56,13 @@ class Poller:
             try:
                 batch = await self.read_ahead(updates) if self.read_ahead and updates else None
             except Exception as error:
-                if not unavailable(error):
-                    raise
-                log.warning("the database is unavailable: updates kept for later")
-                await _pause(stop, next(backoff))
-                continue
+                if unavailable(error):
+                    log.warning("the database is unavailable: updates kept for later")
+                    await _pause(stop, next(backoff))
+                    continue
+                # A bug, not an outage: the updates are still handled, each reading for itself.
+                log.error("reading ahead failed (%s): read one by one", type(error).__name__)
+                batch = None
             handled = await asyncio.gather(*(self._handle(update, batch) for update in updates))
             for update, done in zip(updates, handled, strict=True):
                 if not done:
