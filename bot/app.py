@@ -10,7 +10,6 @@ from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
@@ -25,6 +24,7 @@ from bot.polling import Poller
 from bot.progress import BroadcastProgress
 from bot.read_ahead import read_ahead
 from bot.retry import RetryBriefly
+from bot.session import TelegramSession
 from bot.settings import Settings
 from bot.storage import DatabaseStorage, conversation_storage
 from bot.webhook import WebhookConfig, WebhookListenError, webhook_app
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 def build_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("no bot token")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = TelegramSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(RetryBriefly())
     return Bot(
         token=settings.bot_token.get_secret_value().strip(),

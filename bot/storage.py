@@ -26,7 +26,7 @@ from bot.read_ahead import CURRENT, Conversation
 from models.clock import Clock
 from models.database import Database
 from models.runtime import ConversationState
-from models.volunteers import drop_conversation
+from models.volunteers import drop_conversation, save_conversation
 
 # A conversation abandoned half-way is deleted after this long without a change (the daily job
 # in the database, a TTL in Redis).
@@ -64,6 +64,13 @@ class DatabaseStorage(BaseStorage):
                 found[_key(key)] = (state, copy.deepcopy(data))
 
     async def _write(self, key: StorageKey, **changes: Any) -> None:
+        if (ahead := self._read_ahead(key)) is not False:
+            # The row is known: one statement, no read first.
+            state = changes.get("state", ahead[0] if ahead else None)
+            data = changes.get("data", ahead[1] if ahead else {})
+            self._wrote(key, state, data)
+            await save_conversation(self.db, _key(key), key.user_id, state, data, self.clock.now())
+            return
         async with self.db.begin() as session:
             row = await session.get(ConversationState, _key(key))
             state = changes.get("state", row.state if row else None)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import queue
@@ -44,6 +45,30 @@ async def conversations_of(session: AsyncSession, telegram_ids: list[int]) -> li
     """(key, state, data) of every conversation these users have, in any chat."""
     found = select(ConversationState.key, ConversationState.state, ConversationState.data)
     return list(await session.execute(found.where(ConversationState.user_id.in_(telegram_ids))))
+
+
+async def save_conversation(
+    db: Database,
+    key: str,
+    user_id: int | None,
+    state: str | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Write a conversation whose current row the caller knows, in one statement: an upsert,
+    or a delete once it has ended (nothing left behind)."""
+    table = ConversationState.__table__
+    async with db.begin() as session:
+        if state is None and not data:
+            await session.execute(delete(table).where(table.c.key == key))
+            return
+        make = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        row = {"key": key, "user_id": user_id, "state": state, "data": data, "updated_at": now}
+        upsert = make(table).values(row)
+        changed = {name: upsert.excluded[name] for name in ("state", "data", "updated_at")}
+        await session.execute(upsert.on_conflict_do_update(index_elements=["key"], set_=changed))
 
 
 async def team_by_invite(db: Database, token: str) -> Team | None:
