@@ -40,7 +40,9 @@ async def drive(sb: Sandbox, users: int, messages: int) -> tuple[float, float]:
     async def talk(person: User) -> None:
         for n in range(messages):
             await person.send("/help")
-            await sb.wait_until(lambda n=n: len(person.texts()) > n, 60, lambda: "no answer")
+            await sb.wait_until(
+                lambda n=n: len(person.texts()) > n, 60, lambda: "no answer", person.id
+            )
 
     started = time.perf_counter()
     await asyncio.gather(*(talk(person) for person in people))

@@ -78,6 +78,7 @@ class Sandbox:
         self._inflight = 0
         self._last_activity = time.monotonic()
         self._changed = asyncio.Event()
+        self._chat_events: dict[int, asyncio.Event] = {}  # chat id -> its waiters' event
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -282,8 +283,11 @@ class Sandbox:
         predicate: Callable[[], T],
         timeout: float,  # noqa: ASYNC109 - a deadline for the predicate, not for one call
         describe: Callable[[], str],
+        chat: int | None = None,
     ) -> T:
-        """Wait until ``predicate()`` is truthy (checked on every change and every 50 ms)."""
+        """Wait until ``predicate()`` is truthy, checked every 50 ms and on every change (with
+        ``chat``, on every change in that chat: forty people waiting are not all woken by each
+        message to one of them)."""
         deadline = time.monotonic() + timeout
         while True:
             result = predicate()
@@ -292,7 +296,10 @@ class Sandbox:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(describe())
-            event = self._changed
+            if chat is None:
+                event = self._changed
+            else:
+                event = self._chat_events.setdefault(chat, asyncio.Event())
             try:
                 await asyncio.wait_for(event.wait(), min(remaining, 0.05))
             except TimeoutError:
@@ -303,9 +310,16 @@ class Sandbox:
         self._inflight += delta
         self._last_activity = time.monotonic()
 
-    def changed(self) -> None:
+    def changed(self, chat: int | None = None) -> None:
+        """Something changed: in ``chat``, or anywhere (None: every chat's waiters too)."""
         self._changed.set()
         self._changed = asyncio.Event()
+        if chat is None:
+            woken, self._chat_events = self._chat_events, {}
+            for event in woken.values():
+                event.set()
+        elif (event := self._chat_events.pop(chat, None)) is not None:
+            event.set()
 
     def add_message(self, chat: Chat, **fields: Any) -> StoredMessage:
         self.seq += 1
@@ -314,7 +328,7 @@ class Sandbox:
         )
         chat.next_message_id += 1
         chat.messages[message.message_id] = message
-        self.changed()
+        self.changed(chat.id)
         return message
 
     def touch(self, message: StoredMessage, edited: bool = True) -> StoredMessage:
@@ -322,7 +336,7 @@ class Sandbox:
         message.seq = self.seq
         if edited:
             message.edit_date = int(self.now())
-        self.changed()
+        self.changed(message.chat.id)
         return message
 
     def new_file(self, name: str, mime: str, data: bytes, size: tuple[int, int]) -> StoredFile:

@@ -99,6 +99,7 @@ class _Handler:
         record = RequestRecord(method=method, params={}, time=time.time())
         sb.requests.append(record)
         polling = method == "getUpdates"
+        woken: int | None = None  # the chat whose waiters this call wakes (None: all)
         if not polling:
             sb.activity(+1)
         try:
@@ -110,6 +111,7 @@ class _Handler:
             record.params = dict(raw.fields)
             params = decode_params(method, raw)
             record.params = params
+            woken = _chat_of(sb, method, params)
             self.injected(method, params)
             if sb.flood is not None and method.startswith("send"):
                 sb.flood.check(time.monotonic())
@@ -132,7 +134,7 @@ class _Handler:
         finally:
             if not polling:
                 sb.activity(-1)
-            sb.changed()
+            sb.changed(woken)
         record.ok, record.result = True, result
         if polling and result:
             sb.activity(0)
@@ -154,3 +156,13 @@ class _Handler:
             if stored.file_path == path:
                 return web.Response(body=stored.data, content_type=stored.mime_type)
         return _reply(errors.NOT_FOUND.payload(), status=404)
+
+
+def _chat_of(sb: Any, method: str, params: dict[str, Any]) -> int | None:
+    """The chat a call changed, for waking only its waiters; None: any chat may have."""
+    if method == "answerCallbackQuery":
+        # The person who pressed waits for the answer on their own id.
+        query = sb.callbacks.get(params.get("callback_query_id"))
+        return query.user.id if query is not None else None
+    chat = params.get("chat_id")
+    return chat if isinstance(chat, int) else None

@@ -260,7 +260,7 @@ class User(_Talker):
                 return None
 
         message, data = await self.sb.wait_until(
-            find, timeout, lambda: missing + "\n" + self._report(None, timeout)
+            find, timeout, lambda: missing + "\n" + self._report(None, timeout), target.id
         )
         query_id = self.sb.new_query_id()
         self.sb.callbacks[query_id] = PendingQuery(query_id, self, data, message.message_id)
@@ -280,6 +280,7 @@ class User(_Talker):
                 lambda: self._report(None, timeout).replace(
                     "the condition", f"an answer to the press of {data!r} (answerCallbackQuery)", 1
                 ),
+                self.id,  # answers wake the presser (see server._chat_of)
             )
         return query_id
 
@@ -329,7 +330,10 @@ class User(_Talker):
         def found() -> Message | None:
             return next((m for m in self.replies(chat) if substring in m.text), None)
 
-        return await self.sb.wait_until(found, timeout, lambda: self._report(substring, timeout))
+        target = self.sb.chat(self._chat_id if chat is None else chat).id
+        return await self.sb.wait_until(
+            found, timeout, lambda: self._report(substring, timeout), target
+        )
 
     def _report(self, substring: str | None, timeout: float) -> str:
         chat_id = self._chat_id
