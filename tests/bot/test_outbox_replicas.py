@@ -31,6 +31,22 @@ async def enqueue_for(app: Terrain, users: list, label: str) -> None:
             )
 
 
+async def drain_together(apps: list[Terrain]) -> None:
+    """Every app's outbox sender at once, as replicas do, until nothing is due; then each
+    app is shut down (its counts stay readable)."""
+    for app in apps:
+        app.outbox.start()
+    try:
+        for app in apps:
+            await app.outbox.drain(timeout=60)
+    finally:
+        for app in apps:
+            await app.outbox.stop()
+            await app.outbox.close()
+            await app.bot.session.close()
+            await app.engine.dispose()
+
+
 async def test_two_senders_share_the_work_and_never_send_twice(
     sandbox: Sandbox, database_url: str, clock: ManualClock
 ) -> None:
@@ -39,24 +55,12 @@ async def test_two_senders_share_the_work_and_never_send_twice(
     first, second = Terrain(settings, clock), Terrain(settings, clock)
     users = [sandbox.user(f"V{n}", language_code="fr") for n in range(120)]
     await enqueue_for(first, users, "Tournée")
-    first.outbox.start()
-    second.outbox.start()
-    try:
-        await first.outbox.drain(timeout=60)
-        await second.outbox.drain(timeout=60)
-    finally:
-        await first.outbox.stop()
-        await second.outbox.stop()
-        await first.outbox.close()
-        await second.outbox.close()
+    await drain_together([first, second])
     sent = Counter(record.params["chat_id"] for record in sandbox.calls("sendMessage") if record.ok)
     assert sorted(sent) == sorted(user.id for user in users)
     assert set(sent.values()) == {1}
     assert first.outbox.sent + second.outbox.sent == len(users)
     assert first.outbox.sent > 0 and second.outbox.sent > 0
-    for app in (first, second):
-        await app.bot.session.close()
-        await app.engine.dispose()
 
 
 async def test_a_dead_senders_rows_wait_for_its_lease(

@@ -12,7 +12,7 @@ from bot.app import Terrain
 from bot.pacing import SharedPace
 from models.clock import ManualClock
 from sandbox import Sandbox
-from tests.bot.test_outbox_replicas import enqueue_for
+from tests.bot.test_outbox_replicas import drain_together, enqueue_for
 from tests.conftest import make_settings
 
 
@@ -51,17 +51,7 @@ async def test_two_senders_with_redis_stay_under_the_flood_limit(
     sandbox.flood_limit(20)
     users = [sandbox.user(f"V{n}", language_code="fr") for n in range(40)]
     await enqueue_for(first, users, "Tournée")
-    first.outbox.start()
-    second.outbox.start()
-    try:
-        await first.outbox.drain(timeout=60)
-        await second.outbox.drain(timeout=60)
-    finally:
-        for app in (first, second):
-            await app.outbox.stop()
-            await app.outbox.close()
-            await app.bot.session.close()
-            await app.engine.dispose()
+    await drain_together([first, second])
     assert sandbox.flood is not None and sandbox.flood.refused == 0
     sent = [r.params["chat_id"] for r in sandbox.calls("sendMessage") if r.ok]
     assert sorted(sent) == sorted(user.id for user in users)
