@@ -2,18 +2,21 @@
 
 getUpdates confirms every update below the offset it is called with. aiogram's own polling
 moves the offset as soon as an update is read, so an update whose handling failed because the
-database was down is gone. Here a batch is handled (its chats in parallel, each chat in order
-thanks to the event isolation), and the offset moves only past the updates that were handled:
-from the first one that was not, the batch comes again after a pause. Updates handled before
-that one are then dropped by the update-id table (bot/middlewares.py OnceOnly). Before a batch
-is handled, what its updates' middlewares need is read in one go (bot/read_ahead.py)."""
+database was down is gone. Here the offset moves only past updates that were handled: from the
+first one still running or not handled, Telegram keeps them and sends them again.
+
+Updates are handled concurrently (each chat in order thanks to the event isolation), and a
+slow one does not hold the others back: once a batch has run for STRAGGLERS_S, Telegram is asked
+again and what is new starts beside what still runs. Updates sent again because an earlier one
+was still running are known here and not handled twice. Before new updates are handled, what
+their middlewares need is read in one go (bot/read_ahead.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
@@ -21,15 +24,21 @@ from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.errors import unavailable
-from bot.read_ahead import ReadAhead, handling
+from bot.read_ahead import ReadAhead, handling, user_id_of
 
 log = logging.getLogger(__name__)
 
 LONG_POLL_S = 10
 BACKOFF = BackoffConfig(min_delay=0.5, max_delay=15.0, factor=1.6, jitter=0.1)
+# How long a batch may run before Telegram is asked for what came meanwhile: an /export that
+# takes seconds must not keep every volunteer's tap waiting.
+STRAGGLERS_S = 2.0
+# Updates running at once, at most: beyond it, new ones wait in Telegram.
+MAX_RUNNING = 500
 
-
-ReadAheadFor = Callable[[list[Update]], Awaitable[ReadAhead]]
+# The batch's new updates, and the users whose earlier updates still run (their state is
+# not to be read ahead: those updates may still change it).
+ReadAheadFor = Callable[[list[Update], Collection[int]], Awaitable[ReadAhead]]
 
 
 class Poller:
@@ -45,40 +54,89 @@ class Poller:
         self.allowed_updates = allowed_updates
         self.read_ahead = read_ahead
         self.offset: int | None = None
+        self.running: dict[int, tuple[int | None, asyncio.Task[bool]]] = {}
+        # Handled, but not yet confirmable: an earlier update still runs or failed.
+        self.handled: set[int] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = Backoff(config=BACKOFF)
-        while not stop.is_set():
-            updates = await self._fetch(stop)
-            if updates is None:  # Telegram unreachable, or stopping
-                await _pause(stop, next(backoff))
-                continue
+        try:
+            while not stop.is_set():
+                if len(self.running) >= MAX_RUNNING:
+                    await self._settle(asyncio.FIRST_COMPLETED, None)
+                updates = await self._fetch(stop)
+                if updates is None:  # Telegram unreachable, or stopping
+                    await _pause(stop, next(backoff))
+                    continue
+                if not await self._start(updates):
+                    await _pause(stop, next(backoff))
+                    continue
+                await self._settle(asyncio.ALL_COMPLETED, STRAGGLERS_S)
+                if self._confirm():
+                    backoff.reset()
+                else:
+                    log.warning("the database is unavailable: updates kept for later")
+                    await _pause(stop, next(backoff))
+        finally:
+            # Stopping: what runs is finished, not cut off half-way.
+            await self._settle(asyncio.ALL_COMPLETED, None)
+            self._confirm()
+
+    async def _start(self, updates: list[Update]) -> bool:
+        """Start handling the updates not already running or handled; False when the database
+        is unavailable for the read-ahead (they are then left for the next round)."""
+        new = [
+            update
+            for update in updates
+            if update.update_id not in self.running and update.update_id not in self.handled
+        ]
+        if not new:
+            return True
+        batch = None
+        if self.read_ahead is not None:
+            busy = {user for user, _ in self.running.values() if user is not None}
             try:
-                batch = await self.read_ahead(updates) if self.read_ahead and updates else None
+                batch = await self.read_ahead(new, busy)
             except Exception as error:
                 if unavailable(error):
                     log.warning("the database is unavailable: updates kept for later")
-                    await _pause(stop, next(backoff))
-                    continue
+                    return False
                 # A bug, not an outage: the updates are still handled, each reading for itself.
                 log.error("reading ahead failed (%s): read one by one", type(error).__name__)
-                batch = None
-            handled = await asyncio.gather(*(self._handle(update, batch) for update in updates))
-            for update, done in zip(updates, handled, strict=True):
-                if not done:
-                    break
-                self.offset = update.update_id + 1
-            if all(handled):
-                backoff.reset()
-            else:
-                log.warning("the database is unavailable: updates kept for later")
-                await _pause(stop, next(backoff))
+        for update in new:
+            task = asyncio.create_task(self._handle(update, batch))
+            self.running[update.update_id] = (user_id_of(update), task)
+        return True
+
+    async def _settle(self, until: str, at_most: float | None) -> None:
+        tasks = [task for _, task in self.running.values()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=at_most, return_when=until)
+
+    def _confirm(self) -> bool:
+        """Move the offset past every update handled with none before it running or failed.
+        False when one could not be handled: it is asked for again after a pause."""
+        failed = []
+        for update_id, (_, task) in list(self.running.items()):
+            if task.done():
+                del self.running[update_id]
+                if task.result():
+                    self.handled.add(update_id)
+                else:
+                    failed.append(update_id)
+        first_open = min([*self.running, *failed], default=None)
+        confirmable = {u for u in self.handled if first_open is None or u < first_open}
+        if confirmable:
+            self.offset = max(confirmable) + 1
+            self.handled -= confirmable
+        return not failed
 
     async def _fetch(self, stop: asyncio.Event) -> list[Update] | None:
         call = asyncio.ensure_future(
             self.bot.get_updates(
                 offset=self.offset,
-                timeout=LONG_POLL_S,
+                # Only a short wait when updates run: what is new must start soon after.
+                timeout=0 if self.running else LONG_POLL_S,
                 allowed_updates=self.allowed_updates,
                 request_timeout=LONG_POLL_S + 30,
             )

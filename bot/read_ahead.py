@@ -2,14 +2,14 @@
 the database one by one (its update-id claim, the acting person, the conversation state),
 asked for the whole batch in one transaction.
 
-Only the updates of people who have a single update in the batch are read ahead: for them,
-nothing handled earlier in the batch can have changed what was read. The others, and every
+Only the updates of people who have a single update in the batch, and none still running, are
+read ahead: for them, nothing handled meanwhile can change what was read. The others, and every
 update fed without a batch, are read one by one as before (bot/middlewares.py)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -75,21 +75,31 @@ def handling(batch: ReadAhead | None, update: Update) -> Iterator[None]:
         CURRENT.reset(token)
 
 
-def _user_id(update: Update) -> int | None:
+def user_id_of(update: Update) -> int | None:
     user = UserContextMiddleware.resolve_event_context(update).user
     return user.id if user is not None else None
 
 
 async def read_ahead(
-    db: Database, clock: Clock, updates: Sequence[Update], *, conversations: bool = True
+    db: Database,
+    clock: Clock,
+    updates: Sequence[Update],
+    busy: Collection[int] = (),
+    *,
+    conversations: bool = True,
 ) -> ReadAhead:
     """Claim the batch's updates (those read ahead), and read their people and, when the
-    conversations are kept in the database, their conversations."""
-    users = [(update.update_id, _user_id(update)) for update in updates]
+    conversations are kept in the database, their conversations. `busy`: users whose earlier
+    updates are still being handled."""
+    users = [(update.update_id, user_id_of(update)) for update in updates]
     # A user counted per update handed out: the same update twice is two.
     counts = Counter(user for _, user in users)
     batch = ReadAhead(
-        covered={u: user for u, user in users if user is not None and counts[user] == 1}
+        covered={
+            u: user
+            for u, user in users
+            if user is not None and counts[user] == 1 and user not in busy
+        }
     )
     if not batch.covered:
         return batch

@@ -61,7 +61,7 @@ async def test_one_batch_mixing_people_answers_each_update_once(
     await tom.expect("disponible")
 
 
-async def test_read_ahead_claims_once_and_skips_people_with_two_updates(
+async def test_read_ahead_claims_once_and_skips_people_with_two_updates_or_one_running(
     sandbox: Sandbox, terrain: Terrain
 ) -> None:
     anna = sandbox.user("Anna", language_code="fr")
@@ -80,3 +80,8 @@ async def test_read_ahead_claims_once_and_skips_people_with_two_updates(
     assert person is not None and person.display_name == "Anna"
     again = await read_ahead(terrain.db, terrain.clock, updates[:1])
     assert again.covered == {9_000: anna.id} and again.claimed == set()
+    # An earlier update of hers still runs: it may change her state, so it is not read now.
+    running = await read_ahead(
+        terrain.db, terrain.clock, [_message(9_003, anna.id, "/help")], {anna.id}
+    )
+    assert running.covered == {} and running.claimed == set()
