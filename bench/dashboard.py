@@ -129,13 +129,17 @@ async def measure(url: str) -> None:
             queueing it: the period and the one before, the text, and for the weekly one
             the leaderboard of opted-in volunteers and the activity chart."""
             before = previous_period(period, TIMEZONE)
-            d, previous = await build_dashboards(db, scope, period, before, TIMEZONE, NOW)
-            dashboard_text(d, previous, t, "fr", "Bench")
-            if weekly:  # side by side, as bot/digests.py does
-                await asyncio.gather(
-                    leaderboard(db, scope.team_id, period.start, BOARD_SIZE),
-                    asyncio.to_thread(activity_chart, d, t),
-                )
+
+            async def figures() -> None:
+                d, previous = await build_dashboards(db, scope, period, before, TIMEZONE, NOW)
+                dashboard_text(d, previous, t, "fr", "Bench")
+                if weekly:
+                    await asyncio.to_thread(activity_chart, d, t)
+
+            parts = [figures()]
+            if weekly:  # as bot/digests.py does: the leaderboard ranked beside the dashboards
+                parts.append(leaderboard(db, scope.team_id, period.start, BOARD_SIZE))
+            await asyncio.gather(*parts)
 
         print(f"  {name:38} {await _timed(digest):7.1f} ms")
     await engine.dispose()

@@ -261,22 +261,27 @@ class Dashboards:
         key = f"digest:{kind}:{link.chat_id}:{start.isoformat()}"
         if await _queued(self.db, key):
             return 0
-        figures, before = await self._figures(link, period, previous)
+        board, chart = None, None
+        if kind == "weekly":
+            # The leaderboard is ranked while the dashboards are summed, and the chart drawn
+            # off the event loop (matplotlib takes its time) once they are.
+            async def charted() -> tuple[Dashboard, Dashboard | None, bytes | None]:
+                figures, before = await self._figures(link, period, previous)
+                return figures, before, await asyncio.to_thread(activity_chart, figures, t)
+
+            (figures, before, chart), board = await asyncio.gather(
+                charted(), self._board(link, period.start, t, locale)
+            )
+        else:
+            figures, before = await self._figures(link, period, previous)
         rows: list[tuple[str, str, dict[str, str]]] = [
             (key if number == 0 else f"{key}:{number}", text, {})
             for number, text in enumerate(dashboard_text(figures, before, t, locale, title))
         ]
-        if kind == "weekly":
-            # The chart is drawn off the event loop (matplotlib takes its time) while the
-            # database ranks the leaderboard.
-            board, chart = await asyncio.gather(
-                self._board(link, period.start, t, locale),
-                asyncio.to_thread(activity_chart, figures, t),
-            )
-            if board:
-                rows.append((f"{key}:board", board, {}))
-            if chart is not None:
-                rows.append((f"{key}:chart", "", {"png": base64.b64encode(chart).decode()}))
+        if board:
+            rows.append((f"{key}:board", board, {}))
+        if chart is not None:
+            rows.append((f"{key}:chart", "", {"png": base64.b64encode(chart).decode()}))
         return await self._enqueue(link.chat_id, rows)
 
     async def _board(

@@ -9,15 +9,17 @@ done, or covered by a report, one's own or a team lead's group report naming the
 rule as /mystats), and doors and leaflets are those of every report a person took part in, a
 group report counting for each member it names. Missions come first in the ranking because
 they are each person's own; group doors would otherwise let a big group outrank anyone.
-Every figure is one SQL aggregate per person."""
+Every figure is summed in SQL."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.database import Database
 from models.missions import HOLDS_A_PLACE, Assignment, AssignmentStatus, Mission, MissionStatus
@@ -129,6 +131,92 @@ def figures(since: datetime | None, people: Any = None) -> Select[Any]:
     return found if people is None else found.where(Person.id.in_(people))
 
 
+async def _figures_since(
+    db: Database, since: datetime, people: Select[Any]
+) -> dict[int, tuple[int, int, int]]:
+    """What `figures` gives over the missions starting at or after `since`, for `people` (a
+    query of their ids): (missions, doors, leaflets), people with neither absent.
+
+    Summed from the period's missions outwards, by the indexes on mission ids, in three plain
+    queries run side by side and merged here. Composed as `figures` does, the databases start
+    from the people and read each one's whole history: for a campaign's 10,000 opted-in
+    volunteers, more than the period's reports. A team's few people, or anyone's figures all
+    along, are still summed person by person."""
+    in_period = select(Mission.id).where(Mission.starts_at >= since)
+
+    def among(person_id: Any) -> ColumnElement[bool]:
+        # "+ 0": an expression, not the column, so that SQLite keeps starting from the missions
+        # (with the bare column it looks each person up instead: 21 s rather than 77 ms).
+        return (person_id + 0).in_(people)
+
+    # `done_missions`' rule with joins instead of EXISTS, which PostgreSQL probed row by row:
+    # at most one report and one group listing per person and mission (unique constraints).
+    done = (
+        select(Assignment.person_id, func.count())
+        .outerjoin(
+            FieldReport,
+            and_(
+                FieldReport.mission_id == Assignment.mission_id,
+                FieldReport.author_id == Assignment.person_id,
+            ),
+        )
+        .outerjoin(
+            FieldReportMember,
+            and_(
+                FieldReportMember.mission_id == Assignment.mission_id,
+                FieldReportMember.person_id == Assignment.person_id,
+            ),
+        )
+        .where(
+            Assignment.mission_id.in_(
+                in_period.where(Mission.status != MissionStatus.CANCELLED.value)
+            ),
+            Assignment.status.in_(ON_MISSION),
+            among(Assignment.person_id),
+            or_(
+                Assignment.status == AssignmentStatus.DONE.value,
+                FieldReport.id.is_not(None),
+                FieldReportMember.id.is_not(None),
+            ),
+        )
+        .group_by(Assignment.person_id)
+    )
+    authored = (
+        select(
+            FieldReport.author_id,
+            func.sum(FieldReport.doors_knocked),
+            func.sum(FieldReport.leaflets),
+        )
+        .where(FieldReport.mission_id.in_(in_period), among(FieldReport.author_id))
+        .group_by(FieldReport.author_id)
+    )
+    named = (
+        select(
+            FieldReportMember.person_id,
+            func.sum(FieldReport.doors_knocked),
+            func.sum(FieldReport.leaflets),
+        )
+        .join(FieldReport, FieldReport.id == FieldReportMember.report_id)
+        .where(FieldReportMember.mission_id.in_(in_period), among(FieldReportMember.person_id))
+        .group_by(FieldReportMember.person_id)
+    )
+
+    async def rows(query: Select[Any]) -> list[Any]:
+        async with db() as session:
+            return list(await session.execute(query))
+
+    missions, *counted = await asyncio.gather(rows(done), rows(authored), rows(named))
+    found = {person_id: (int(done_count), 0, 0) for person_id, done_count in missions}
+    for person_id, doors, leaflets in (row for part in counted for row in part):
+        done_count, doors_before, leaflets_before = found.get(person_id, (0, 0, 0))
+        found[person_id] = (
+            done_count,
+            doors_before + int(doors or 0),
+            leaflets_before + int(leaflets or 0),
+        )
+    return found
+
+
 def _listed(scope_team_id: int | None) -> Select[Any]:
     """Who may appear on the board: active people who chose to (of one team, or everyone)."""
     query = select(Person.id).where(
@@ -142,6 +230,27 @@ async def leaderboard(
 ) -> list[LeaderboardRow]:
     """The top `limit` of opted-in active people (of one team, or everyone) with at least one
     mission done or one report, for missions starting at or after `since` (None: all along)."""
+    if since is not None and scope_team_id is None:  # see _figures_since
+        rows = await _top_since(db, since, limit)
+    else:
+        async with db() as session:
+            rows = await _top(session, scope_team_id, since, limit)
+    board: list[LeaderboardRow] = []
+    for position, (person_id, name, missions, doors, leaflets) in enumerate(rows, start=1):
+        tied = board and (board[-1].missions, board[-1].doors) == (missions, doors)
+        rank = board[-1].rank if tied else position
+        board.append(
+            LeaderboardRow(rank, person_id, name or "", int(missions), int(doors), int(leaflets))
+        )
+    return board
+
+
+Ranked = list[tuple[int, str | None, int, int, int]]  # person id, name, missions, doors, leaflets
+
+
+async def _top(
+    session: AsyncSession, scope_team_id: int | None, since: datetime | None, limit: int
+) -> Ranked:
     listed = figures(since, _listed(scope_team_id)).subquery()
     query = (
         select(listed)
@@ -154,16 +263,21 @@ async def leaderboard(
         )
         .limit(limit)
     )
+    return [tuple(row) for row in (await session.execute(query)).all()]  # type: ignore[misc]
+
+
+async def _top_since(db: Database, since: datetime, limit: int) -> Ranked:
+    found = await _figures_since(db, since, _listed(None))
+    top = sorted(
+        (person_id for person_id, counts in found.items() if any(counts)),
+        key=lambda person_id: (*(-count for count in found[person_id]), person_id),
+    )[:limit]
     async with db() as session:
-        rows = (await session.execute(query)).all()
-    board: list[LeaderboardRow] = []
-    for position, (person_id, name, missions, doors, leaflets) in enumerate(rows, start=1):
-        tied = board and (board[-1].missions, board[-1].doors) == (missions, doors)
-        rank = board[-1].rank if tied else position
-        board.append(
-            LeaderboardRow(rank, person_id, name or "", int(missions), int(doors), int(leaflets))
+        named = await session.execute(
+            select(Person.id, Person.display_name).where(Person.id.in_(top))
         )
-    return board
+    names = dict(named.tuples().all())
+    return [(person_id, names.get(person_id), *found[person_id]) for person_id in top]
 
 
 async def place_of(
@@ -172,19 +286,26 @@ async def place_of(
     """This person's own figures and the rank they have (or would have) among those on the
     board: 1 + how many listed people rank strictly above them. Only people who chose to appear
     are counted, and none is named."""
-    mine = figures(since, [person_id])
     async with db() as session:
-        _, _, missions, doors, leaflets = (await session.execute(mine)).one()
-        listed = figures(since, _listed(scope_team_id)).subquery()
-        above = await session.scalar(
-            select(func.count())
-            .select_from(listed)
-            .where(
-                listed.c.id != person_id,
-                or_(
-                    listed.c.missions > missions,
-                    and_(listed.c.missions == missions, listed.c.doors > doors),
-                ),
+        _, _, missions, doors, leaflets = (await session.execute(figures(since, [person_id]))).one()
+        if since is not None and scope_team_id is None:  # see _figures_since
+            listed = await _figures_since(db, since, _listed(None))
+            above = sum(
+                1
+                for other, (their_missions, their_doors, _) in listed.items()
+                if other != person_id and (their_missions, their_doors) > (missions, doors)
             )
-        )
+        else:
+            ranked = figures(since, _listed(scope_team_id)).subquery()
+            above = await session.scalar(
+                select(func.count())
+                .select_from(ranked)
+                .where(
+                    ranked.c.id != person_id,
+                    or_(
+                        ranked.c.missions > missions,
+                        and_(ranked.c.missions == missions, ranked.c.doors > doors),
+                    ),
+                )
+            )
     return Place(int(above or 0) + 1, int(missions), int(doors), int(leaflets))

@@ -14,7 +14,7 @@ from models import rights, volunteers
 from models.clock import ManualClock
 from models.consent import NoticeProof
 from models.people import ConsentEvent, Person, Purpose, Status
-from reports.leaderboard import leaderboard, place_of
+from reports.leaderboard import _top, _top_since, leaderboard, place_of
 from reports.mystats import week_start
 from sandbox import Sandbox
 from tests.bot.helpers import person_of, sign_up
@@ -195,3 +195,15 @@ async def test_ranking_ties_periods_and_team_scope(
     await file_report(app, group.id, people["Ed"], (people["Di"],), doors_knocked=40)
     place = await place_of(app.db, people["Di"].id, None, since)
     assert (place.missions, place.doors) == (2, 640)
+    # Once Di opts in, the campaign's week (summed from the week's missions) counts her group
+    # report too, and agrees with the same board summed person by person.
+    await opt_in(app, people["Di"])
+    week = await leaderboard(app.db, None, since)
+    assert [(r.name, r.rank, r.missions, r.doors) for r in week][:3] == [
+        ("Di", 1, 2, 640),
+        ("Ana", 2, 2, 200),
+        ("Ben", 2, 2, 200),
+    ]
+    async with app.db() as session:
+        by_people = await _top(session, None, since, 10)
+    assert await _top_since(app.db, since, 10) == by_people
