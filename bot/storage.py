@@ -65,9 +65,12 @@ class DatabaseStorage(BaseStorage):
 
     async def _write(self, key: StorageKey, **changes: Any) -> None:
         if (ahead := self._read_ahead(key)) is not False:
-            # The row is known: one statement, no read first.
+            # The row is known: one statement, no read first, and none when nothing changes
+            # (a step that sets the state it is already in, then its data).
             state = changes.get("state", ahead[0] if ahead else None)
             data = changes.get("data", ahead[1] if ahead else {})
+            if (state, data) == (ahead or (None, {})):
+                return
             self._wrote(key, state, data)
             await save_conversation(self.db, _key(key), key.user_id, state, data, self.clock.now())
             return

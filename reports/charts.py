@@ -242,5 +242,5 @@ def _png(figure: Figure) -> bytes:
     # The fast octree: half the time of the default median cut, and smaller files, for
     # charts made of a few flat colours and their anti-aliased edges.
     palette = image.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE)
-    palette.save(buffer, format="PNG", optimize=True)
+    palette.save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
