@@ -120,7 +120,7 @@ class Poller:
         for update_id, (_, task) in list(self.running.items()):
             if task.done():
                 del self.running[update_id]
-                if task.result():
+                if not task.cancelled() and task.result():
                     self.handled.add(update_id)
                 else:
                     failed.append(update_id)
