@@ -27,6 +27,9 @@ from models.people import Person, Status
 from models.reports import FieldReport, FieldReportMember
 
 ON_MISSION = tuple(s.value for s in HOLDS_A_PLACE)
+# At most this many people tied for the board's last missions count are summed one by one;
+# beyond, the whole period is (reports/leaderboard.py `_top_since`).
+MAX_CONTENDERS = 500
 
 
 @dataclass(frozen=True)
@@ -131,27 +134,21 @@ def figures(since: datetime | None, people: Any = None) -> Select[Any]:
     return found if people is None else found.where(Person.id.in_(people))
 
 
-async def _figures_since(
-    db: Database, since: datetime, people: Select[Any]
-) -> dict[int, tuple[int, int, int]]:
-    """What `figures` gives over the missions starting at or after `since`, for `people` (a
-    query of their ids): (missions, doors, leaflets), people with neither absent.
+def _in_period(since: datetime) -> Select[Any]:
+    return select(Mission.id).where(Mission.starts_at >= since)
 
-    Summed from the period's missions outwards, by the indexes on mission ids, in three plain
-    queries run side by side and merged here. Composed as `figures` does, the databases start
-    from the people and read each one's whole history: for a campaign's 10,000 opted-in
-    volunteers, more than the period's reports. A team's few people, or anyone's figures all
-    along, are still summed person by person."""
-    in_period = select(Mission.id).where(Mission.starts_at >= since)
 
-    def among(person_id: Any) -> ColumnElement[bool]:
-        # "+ 0": an expression, not the column, so that SQLite keeps starting from the missions
-        # (with the bare column it looks each person up instead: 21 s rather than 77 ms).
-        return (person_id + 0).in_(people)
+def _among(person_id: Any, people: Select[Any]) -> ColumnElement[bool]:
+    # "+ 0": an expression, not the column, so that SQLite keeps starting from the missions
+    # (with the bare column it looks each person up instead: 21 s rather than 77 ms).
+    return (person_id + 0).in_(people)
 
-    # `done_missions`' rule with joins instead of EXISTS, which PostgreSQL probed row by row:
-    # at most one report and one group listing per person and mission (unique constraints).
-    done = (
+
+def _done_since(since: datetime, people: Select[Any]) -> Select[Any]:
+    """(person id, missions done) over the missions starting at or after `since`: the rule of
+    `done_missions`, with joins instead of EXISTS, which PostgreSQL probed row by row (at most
+    one report and one group listing per person and mission: unique constraints)."""
+    return (
         select(Assignment.person_id, func.count())
         .outerjoin(
             FieldReport,
@@ -169,10 +166,10 @@ async def _figures_since(
         )
         .where(
             Assignment.mission_id.in_(
-                in_period.where(Mission.status != MissionStatus.CANCELLED.value)
+                _in_period(since).where(Mission.status != MissionStatus.CANCELLED.value)
             ),
             Assignment.status.in_(ON_MISSION),
-            among(Assignment.person_id),
+            _among(Assignment.person_id, people),
             or_(
                 Assignment.status == AssignmentStatus.DONE.value,
                 FieldReport.id.is_not(None),
@@ -181,13 +178,27 @@ async def _figures_since(
         )
         .group_by(Assignment.person_id)
     )
+
+
+async def _figures_since(
+    db: Database, since: datetime, people: Select[Any]
+) -> dict[int, tuple[int, int, int]]:
+    """What `figures` gives over the missions starting at or after `since`, for `people` (a
+    query of their ids): (missions, doors, leaflets), people with neither absent.
+
+    Summed from the period's missions outwards, by the indexes on mission ids, in three plain
+    queries run side by side and merged here. Composed as `figures` does, the databases start
+    from the people and read each one's whole history: for a campaign's 10,000 opted-in
+    volunteers, more than the period's reports. A team's few people, or anyone's figures all
+    along, are still summed person by person."""
+    in_period = _in_period(since)
     authored = (
         select(
             FieldReport.author_id,
             func.sum(FieldReport.doors_knocked),
             func.sum(FieldReport.leaflets),
         )
-        .where(FieldReport.mission_id.in_(in_period), among(FieldReport.author_id))
+        .where(FieldReport.mission_id.in_(in_period), _among(FieldReport.author_id, people))
         .group_by(FieldReport.author_id)
     )
     named = (
@@ -197,7 +208,10 @@ async def _figures_since(
             func.sum(FieldReport.leaflets),
         )
         .join(FieldReport, FieldReport.id == FieldReportMember.report_id)
-        .where(FieldReportMember.mission_id.in_(in_period), among(FieldReportMember.person_id))
+        .where(
+            FieldReportMember.mission_id.in_(in_period),
+            _among(FieldReportMember.person_id, people),
+        )
         .group_by(FieldReportMember.person_id)
     )
 
@@ -205,7 +219,9 @@ async def _figures_since(
         async with db() as session:
             return list(await session.execute(query))
 
-    missions, *counted = await asyncio.gather(rows(done), rows(authored), rows(named))
+    missions, *counted = await asyncio.gather(
+        rows(_done_since(since, people)), rows(authored), rows(named)
+    )
     found = {person_id: (int(done_count), 0, 0) for person_id, done_count in missions}
     for person_id, doors, leaflets in (row for part in counted for row in part):
         done_count, doors_before, leaflets_before = found.get(person_id, (0, 0, 0))
@@ -267,16 +283,35 @@ async def _top(
 
 
 async def _top_since(db: Database, since: datetime, limit: int) -> Ranked:
-    found = await _figures_since(db, since, _listed(None))
+    """The campaign's board of a period. Missions rank first, so nobody with fewer than the
+    `limit`-th most can be on it: only those with as many or more are summed in full, person by
+    person, when they are few (the usual case); else everyone listed, missions first."""
+    async with db() as session:
+        missions = dict((await session.execute(_done_since(since, _listed(None)))).tuples().all())
+    most = sorted(missions.values(), reverse=True)
+    contenders = (
+        [person_id for person_id, done in missions.items() if done >= most[limit - 1]]
+        if len(most) >= limit
+        else []
+    )
+    if contenders and len(contenders) <= MAX_CONTENDERS:
+        async with db() as session:
+            summed = (await session.execute(figures(since, contenders))).tuples().all()
+        found = {row[0]: (int(row[2]), int(row[3]), int(row[4])) for row in summed}
+        names = {row[0]: row[1] for row in summed}
+    else:
+        found = await _figures_since(db, since, _listed(None))
+        names = {}
     top = sorted(
         (person_id for person_id, counts in found.items() if any(counts)),
         key=lambda person_id: (*(-count for count in found[person_id]), person_id),
     )[:limit]
-    async with db() as session:
-        named = await session.execute(
-            select(Person.id, Person.display_name).where(Person.id.in_(top))
-        )
-    names = dict(named.tuples().all())
+    if not names:
+        async with db() as session:
+            named = await session.execute(
+                select(Person.id, Person.display_name).where(Person.id.in_(top))
+            )
+        names = dict(named.tuples().all())
     return [(person_id, names.get(person_id), *found[person_id]) for person_id in top]
 
 

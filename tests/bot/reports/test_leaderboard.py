@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+import reports.leaderboard as lb
 from bot.app import Terrain
 from models import rights, volunteers
 from models.clock import ManualClock
@@ -157,7 +159,7 @@ async def test_leaving_is_one_tap_and_forged_buttons_are_refused(
 
 
 async def test_ranking_ties_periods_and_team_scope(
-    sandbox: Sandbox, app: Terrain, clock: ManualClock
+    sandbox: Sandbox, app: Terrain, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = ("Ana", "Ben", "Cy", "Di", "Ed")
     people = {
@@ -204,6 +206,12 @@ async def test_ranking_ties_periods_and_team_scope(
         ("Ana", 2, 2, 200),
         ("Ben", 2, 2, 200),
     ]
-    async with app.db() as session:
-        by_people = await _top(session, None, since, 10)
-    assert await _top_since(app.db, since, 10) == by_people
+    await worked(app, people["Ana"], 1, 5)  # ahead alone, the others tied behind her
+    for limit in (1, 2, 3, 10):
+        async with app.db() as session:
+            by_people = await _top(session, None, since, limit)
+        # Only those tied for the last place's missions summed in full, or everyone listed.
+        assert await _top_since(app.db, since, limit) == by_people
+        monkeypatch.setattr(lb, "MAX_CONTENDERS", 0)
+        assert await _top_since(app.db, since, limit) == by_people
+        monkeypatch.undo()
