@@ -277,6 +277,10 @@ async def test_a_team_counts_its_missions_and_its_members_reports(world: World) 
     )
     sud = await dashboard(world, team_id=world.teams["sud"])
     assert (sud.totals.doors_knocked, sud.no_shows, sud.missions_planned) == (50, 1, 1)
+    # Built beside another dashboard (as /report does), a team's people and topics are read in
+    # the same session instead of beside its work: the same figures.
+    scope = Scope(team_id=world.teams["nord"])
+    assert await build_dashboard(world.db, scope, WEEK, PARIS, alone=False) == d
 
 
 async def test_a_zone_with_or_without_its_subzones(world: World) -> None:
