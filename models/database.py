@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from models.sqlite_driver import OneTripDBAPI
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -54,6 +56,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # PostgreSQL compiles a query it thinks costly to machine code first: 250-300 ms,
         # more than most of Terrain's queries take (a leaderboard: 350 ms, or 650 ms with it).
         kwargs.setdefault("connect_args", {"server_settings": {"jit": "off"}})
+    if parsed.get_backend_name() == "sqlite":
+        kwargs.setdefault("module", OneTripDBAPI())
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
