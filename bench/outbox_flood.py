@@ -64,10 +64,7 @@ async def run(messages: int, limit: float, senders: int, redis_url: str | None) 
                     await each.outbox.drain(timeout=3600)
             finally:
                 for each in apps:
-                    await each.outbox.stop()
-                    await each.outbox.close()
-                    await each.bot.session.close()
-                    await each.engine.dispose()
+                    await each.close()
             calls = sb.calls("sendMessage")
     delivered = [r for r in calls if r.ok]
     per_chat = Counter(r.params["chat_id"] for r in delivered)

@@ -174,14 +174,18 @@ class Terrain:
             else:
                 await self._serve(webhook, allowed)
         finally:
-            # Updates stopped (stop() or a signal): let the sender finish its round first.
-            await self.outbox.stop()
-            await self.outbox.close()
-            if self.scheduler.running:
-                self.scheduler.shutdown(wait=False)
-            await self.bot.session.close()
-            await self.conversations.close()
-            await self.engine.dispose()
+            await self.close()
+
+    async def close(self) -> None:
+        """Updates stopped (stop() or a signal): let the sender finish its round first, then
+        close everything this Terrain opened."""
+        await self.outbox.stop()
+        await self.outbox.close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.bot.session.close()
+        await self.conversations.close()
+        await self.engine.dispose()
 
     async def _serve(self, webhook: WebhookConfig, allowed: list[str]) -> None:
         app = webhook_app(self.dispatcher, self.bot, webhook.secret, webhook.path)

@@ -41,10 +41,7 @@ async def drain_together(apps: list[Terrain]) -> None:
             await app.outbox.drain(timeout=60)
     finally:
         for app in apps:
-            await app.outbox.stop()
-            await app.outbox.close()
-            await app.bot.session.close()
-            await app.engine.dispose()
+            await app.close()
 
 
 async def test_two_senders_share_the_work_and_never_send_twice(
