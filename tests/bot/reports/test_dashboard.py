@@ -312,6 +312,15 @@ async def test_one_mission_and_the_week_before(world: World) -> None:
     since_2000 = await dashboard(world, Period(datetime(2000, 1, 1, tzinfo=UTC), WEEK.end))
     for name in ("totals", "active_volunteers", "topics", "no_shows", "missions_done", "days"):
         assert getattr(everything, name) == getattr(since_2000, name), name
+    # Built alone, everything's people and topics are read beside its work; beside another
+    # dashboard, in its one session: the same figures.
+    assert await build_dashboard(world.db, Scope(), everything.period, PARIS, alone=False) == (
+        everything
+    )
+    # Up to the week before, with reports after it: people and topics filtered by mission.
+    so_far = await dashboard(world, Period(None, WEEK_BEFORE.end))
+    for name in ("totals", "active_volunteers", "topics", "missions_done"):
+        assert getattr(so_far, name) == getattr(before, name), name
 
 
 async def test_a_mission_not_over_is_planned_not_done(world: World) -> None:
