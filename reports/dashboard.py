@@ -11,6 +11,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
@@ -118,6 +119,7 @@ async def build_dashboard(
     now: datetime | None = None,
     *,
     alone: bool = True,
+    comparison: bool = False,
 ) -> Dashboard:
     """The figures for `scope` over `period`; days are cut in `timezone`. A mission counts as
     done once it has ended (before `now`, by default the period's end) with a report, an
@@ -125,7 +127,11 @@ async def build_dashboard(
 
     Field counts come summed per mission (mission_totals, mission_topics) and are added up
     by zone and by start in SQL, so even a whole campaign reads a few hundred rows. A team's
-    members' reports on other teams' missions are summed from field_reports, found by author."""
+    members' reports on other teams' missions are summed from field_reports, found by author.
+
+    A `comparison` (the period before, beside the one shown) holds only what the text
+    compares: totals, missions done and planned, active volunteers; its topics, no-shows,
+    zones and progress are left empty, not read (a team's topics are a third of its work)."""
     now = now or period.end
     filters = q.mission_filters(scope, period)
     missions_in = select(Mission.id).where(*filters)
@@ -142,14 +148,14 @@ async def build_dashboard(
         # own session (a team over the whole campaign: ~355 -> ~255 ms on SQLite). Not when
         # another dashboard is built at the same time: both cores are busy already, and a
         # team's week then took 25 ms longer.
-        team_side = asyncio.gather(
-            _beside(db, _team_people, scope.team_id, own, filters),
-            _beside(db, _team_topics, scope.team_id, own, filters),
-        )
+        sides = [_beside(db, _team_people, scope.team_id, own, filters)]
+        if not comparison:
+            sides.append(_beside(db, _team_topics, scope.team_id, own, filters))
+        team_side = asyncio.gather(*sides)
     elif alone and _whole_campaign(scope, period):
         # Likewise the whole campaign's people and topics, counted over every report (~515
         # -> ~330 ms on SQLite, where they are a third of the work).
-        whole_side = asyncio.ensure_future(_beside(db, _everything, period.end))
+        whole_side = asyncio.ensure_future(_beside(db, _everything, period.end, not comparison))
     try:
         async with _reading(db) as session:
             dialect = session.get_bind().dialect.name
@@ -172,57 +178,76 @@ async def build_dashboard(
                     work.zone(zone_id, missions, planned, done, zone_sums)
                     work.start(starts_at, sums)
                 no_shows_queries.append(q.their_no_shows(team, filters))
-            no_shows = sum([int(await session.scalar(query) or 0) for query in no_shows_queries])
+            no_shows = 0
+            if not comparison:
+                no_shows = sum([int(await session.scalar(q) or 0) for q in no_shows_queries])
             if team_side is not None:
-                active, topic_rows = await team_side
+                active, *topics_found = await team_side
+                topic_rows = topics_found[0] if topics_found else []
             elif scope.team_id is not None:
                 active = await _team_people(session, scope.team_id, own, filters)
-                topic_rows = await _team_topics(session, scope.team_id, own, filters)
+                topic_rows = (
+                    [] if comparison else await _team_topics(session, scope.team_id, own, filters)
+                )
             else:
                 if whole_side is not None:
                     whole = await whole_side
                 elif _whole_campaign(scope, period):
-                    whole = await _everything(session, period.end)
+                    whole = await _everything(session, period.end, not comparison)
                 else:
                     whole = None
                 if whole is not None:
                     active, topic_rows = whole
                 else:
-                    active, topic_rows = await _people_and_topics(session, work, missions_in, own)
-            zones = {z.id: ZoneRow(*z) for z in (await session.execute(ZONES)).all()}
-            places = Places(zones, scope, work.by_zone, work.worked | set(work.by_zone))
-            progress = places.progress()
-            if scope == Scope() and not progress:
-                # No zone has a target: what each team did instead (teams have no targets).
-                teams = dict((await session.execute(select(Team.id, Team.name))).tuples().all())
-                team_work = (await session.execute(q.by_team(where))).tuples().all()
-                progress = tuple(
-                    Progress(
-                        teams[team_id], measure, int(done_by[q.ZONE_FIELDS.index(name)] or 0), 0
+                    active, topic_rows = await _people_and_topics(
+                        session, work, missions_in, own, not comparison
                     )
-                    for team_id, *done_by in sorted(team_work, key=lambda row: teams[row[0]])
-                    for measure, name, _ in MEASURES
-                    if done_by[q.ZONE_FIELDS.index(name)]
-                )
+            places = None if comparison else await _places(session, scope, work, where)
     finally:
         for side in (team_side, whole_side):
             if side is not None and not side.done():
                 side.cancel()  # the work failed: what was read beside it is not wanted
-    return Dashboard(
+    figures = Dashboard(
         scope=scope,
         period=period,
         totals=Totals(**dict(zip(q.FIELDS, work.totals, strict=True))),
         missions_done=work.done,
         missions_planned=work.planned,
-        coverage=places.coverage(),
-        busiest=places.busiest(),
-        quietest=places.quietest(),
         days=work.days(),
-        progress=progress,
         active_volunteers=active,
         no_shows=no_shows,
         topics=_topics(topic_rows),
     )
+    if places is None:
+        return figures
+    places_found, progress = places
+    return replace(
+        figures,
+        coverage=places_found.coverage(),
+        busiest=places_found.busiest(),
+        quietest=places_found.quietest(),
+        progress=progress,
+    )
+
+
+async def _places(
+    session: AsyncSession, scope: Scope, work: _Work, where: list[Any]
+) -> tuple[Places, tuple[Progress, ...]]:
+    """The zones worked in scope, and the progress shown: against zone targets, or for a
+    campaign-wide scope where no zone has one, what each team did (teams have no targets)."""
+    zones = {z.id: ZoneRow(*z) for z in (await session.execute(ZONES)).all()}
+    places = Places(zones, scope, work.by_zone, work.worked | set(work.by_zone))
+    progress = places.progress()
+    if scope == Scope() and not progress:
+        teams = dict((await session.execute(select(Team.id, Team.name))).tuples().all())
+        team_work = (await session.execute(q.by_team(where))).tuples().all()
+        progress = tuple(
+            Progress(teams[team_id], measure, int(done_by[q.ZONE_FIELDS.index(name)] or 0), 0)
+            for team_id, *done_by in sorted(team_work, key=lambda row: teams[row[0]])
+            for measure, name, _ in MEASURES
+            if done_by[q.ZONE_FIELDS.index(name)]
+        )
+    return places, progress
 
 
 @asynccontextmanager
@@ -251,19 +276,21 @@ def _whole_campaign(scope: Scope, period: Period) -> bool:
     return scope == Scope() and period.start is None
 
 
-async def _everything(session: AsyncSession, end: datetime) -> tuple[int, list[Any]] | None:
-    """The whole campaign's people and topics, counted over every report without a mission
-    filter, when no report is on a mission starting after `end` (else None)."""
+async def _everything(
+    session: AsyncSession, end: datetime, topics: bool
+) -> tuple[int, list[Any]] | None:
+    """The whole campaign's people and topics (if asked), counted over every report without a
+    mission filter, when no report is on a mission starting after `end` (else None)."""
     if await session.scalar(q.reported_after(end)):
         return None
     active = int(await session.scalar(q.everyone_who_reported()) or 0)
-    return active, list((await session.execute(q.topics_of(None, False))).tuples())
+    return active, await _rows(session, q.topics_of(None, False)) if topics else []
 
 
 async def _people_and_topics(
-    session: AsyncSession, work: _Work, missions_in: Any, own: Any
+    session: AsyncSession, work: _Work, missions_in: Any, own: Any, topics: bool
 ) -> tuple[int, list[Any]]:
-    """People and topics of a campaign-wide scope narrower than everything."""
+    """People and topics (if asked) of a campaign-wide scope narrower than everything."""
     reports = work.totals[0]
     wide = False
     if reports > WIDE * work.missions:
@@ -275,7 +302,11 @@ async def _people_and_topics(
         # A narrow scope's people are few.
         people = union(*q.people_on(own)).subquery()
         active = int(await session.scalar(select(func.count()).select_from(people)) or 0)
-    return active, list((await session.execute(q.topics_of(own, wide))).tuples())
+    return active, await _rows(session, q.topics_of(own, wide)) if topics else []
+
+
+async def _rows(session: AsyncSession, query: Any) -> list[Any]:
+    return list((await session.execute(query)).tuples())
 
 
 async def _team_people(session: AsyncSession, team: int, own: Any, filters: list[Any]) -> int:
@@ -304,14 +335,15 @@ async def build_dashboards(
     timezone: str,
     now: datetime | None = None,
 ) -> tuple[Dashboard, Dashboard | None]:
-    """The figures for `period` and for `previous` (to show the change), side by side: each in
-    its own session, so two connections work at once (measured: a week's /report 274 -> 164
-    ms on SQLite, 200 -> 131 ms on PostgreSQL, at a million reports)."""
+    """The figures for `period`, and for `previous` those the change is shown for (a
+    comparison: see build_dashboard), side by side: each in its own session, so two
+    connections work at once (measured: a week's /report 274 -> 164 ms on SQLite, 200 -> 131
+    ms on PostgreSQL, at a million reports)."""
     if previous is None:
         return await build_dashboard(db, scope, period, timezone, now), None
     current, before = await asyncio.gather(
         build_dashboard(db, scope, period, timezone, now, alone=False),
-        build_dashboard(db, scope, previous, timezone, now, alone=False),
+        build_dashboard(db, scope, previous, timezone, now, alone=False, comparison=True),
     )
     return current, before
 

@@ -19,7 +19,15 @@ from models.missions import Assignment, Mission
 from models.people import Person, Role, Team
 from models.reports import FieldReport, FieldReportMember
 from models.zones import Zone
-from reports.dashboard import Dashboard, Period, Progress, Scope, Totals, build_dashboard
+from reports.dashboard import (
+    Dashboard,
+    Period,
+    Progress,
+    Scope,
+    Totals,
+    build_dashboard,
+    build_dashboards,
+)
 from reports.dashboard_text import dashboard_text
 
 PARIS = "Europe/Paris"
@@ -281,6 +289,19 @@ async def test_a_team_counts_its_missions_and_its_members_reports(world: World) 
     # the same session instead of beside its work: the same figures.
     scope = Scope(team_id=world.teams["nord"])
     assert await build_dashboard(world.db, scope, WEEK, PARIS, alone=False) == d
+
+
+async def test_the_period_before_holds_what_the_change_is_shown_for(world: World) -> None:
+    for scope in (Scope(), Scope(team_id=world.teams["nord"]), Scope(team_id=world.teams["sud"])):
+        full = await build_dashboard(world.db, scope, WEEK, PARIS)
+        shown, before = await build_dashboards(world.db, scope, WEEK, WEEK, PARIS)
+        assert shown == full
+        assert before is not None
+        compared = ("totals", "missions_done", "missions_planned", "active_volunteers", "days")
+        for name in compared:
+            assert getattr(before, name) == getattr(full, name), (scope, name)
+        # The rest is not read for the period before: nothing the text would not show.
+        assert (before.topics, before.no_shows, before.progress, before.busiest) == ((), 0, (), ())
 
 
 async def test_a_zone_with_or_without_its_subzones(world: World) -> None:
