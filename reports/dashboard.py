@@ -178,9 +178,7 @@ async def build_dashboard(
                     work.zone(zone_id, missions, planned, done, zone_sums)
                     work.start(starts_at, sums)
                 no_shows_queries.append(q.their_no_shows(team, filters))
-            no_shows = 0
-            if not comparison:
-                no_shows = sum([int(await session.scalar(q) or 0) for q in no_shows_queries])
+            no_shows = 0 if comparison else await _count(session, no_shows_queries)
             if team_side is not None:
                 active, *topics_found = await team_side
                 topic_rows = topics_found[0] if topics_found else []
@@ -307,6 +305,11 @@ async def _people_and_topics(
 
 async def _rows(session: AsyncSession, query: Any) -> list[Any]:
     return list((await session.execute(query)).tuples())
+
+
+async def _count(session: AsyncSession, queries: list[Any]) -> int:
+    """The sum of these counts."""
+    return sum([int(await session.scalar(query) or 0) for query in queries])
 
 
 async def _team_people(session: AsyncSession, team: int, own: Any, filters: list[Any]) -> int:
