@@ -7,8 +7,8 @@ Times what /report does (build_dashboard for the period and the one before, then
 for several scopes, and what a daily and a weekly digest compute (the weekly one adds the
 leaderboard and the activity chart), against a bare `SELECT count(*) FROM field_reports`
 timed in the same run, and prints the peak RSS of the process that ran them (the data is
-generated in a child process, so its memory is not counted). Runs on SQLite (a temporary
-file, or --keep FILE, reused when it exists), then on PostgreSQL when
+generated in a child process, so its memory is not counted) and of the chart worker. Runs on
+SQLite (a temporary file, or --keep FILE, reused when it exists), then on PostgreSQL when
 TERRAIN_BENCH_DATABASE_URL is set (a database that may be emptied, e.g.
 postgresql+asyncpg://postgres@127.0.0.1/bench; never the tests' database). Targets: under
 300 ms per /report and digest, 300 MB peak; no pass/fail."""
@@ -30,13 +30,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from babel.messages.pofile import read_po  # noqa: E402
 from dashboard_data import COMMUNES, NOW, generate  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bot.i18n import Catalogs  # noqa: E402
 from models.database import create_database, create_engine  # noqa: E402
-from reports.charts import activity_chart  # noqa: E402
-from reports.dashboard import Period, Scope, build_dashboard, build_dashboards  # noqa: E402
+from reports import drawing  # noqa: E402
+from reports.dashboard import (  # noqa: E402
+    Dashboard,
+    DayActivity,
+    Period,
+    Scope,
+    build_dashboard,
+    build_dashboards,
+)
 from reports.dashboard_text import dashboard_text  # noqa: E402
 from reports.leaderboard import leaderboard  # noqa: E402
 from reports.periods import parse_period, previous_period  # noqa: E402
@@ -59,7 +66,7 @@ async def _timed(work: Callable[[], Awaitable[Any]]) -> float:
 async def measure(url: str) -> None:
     engine = create_engine(url)
     db = create_database(engine)
-    t = _translator()
+    t = Catalogs("fr").translator("fr")
     after_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     async with db() as session:
         team = await session.scalar(
@@ -129,12 +136,20 @@ async def measure(url: str) -> None:
             queueing it: the period and the one before, the text, and for the weekly one
             the leaderboard of opted-in volunteers and the activity chart."""
             before = previous_period(period, TIMEZONE)
+            charts: list[asyncio.Future[bytes | None]] = []
+
+            def chart(days: tuple[DayActivity, ...]) -> None:
+                d = Dashboard(scope, period, days=days)
+                charts.append(asyncio.ensure_future(drawing.draw("activity", d, "fr")))
 
             async def figures() -> None:
-                d, previous = await build_dashboards(db, scope, period, before, TIMEZONE, NOW)
+                on_days = chart if weekly else None
+                d, previous = await build_dashboards(
+                    db, scope, period, before, TIMEZONE, NOW, on_days=on_days
+                )
                 dashboard_text(d, previous, t, "fr", "Bench")
-                if weekly:
-                    await asyncio.to_thread(activity_chart, d, t)
+                if weekly:  # drawn from the days while the rest was counted
+                    await charts[0]
 
             parts = [figures()]
             if weekly:  # as bot/digests.py does: the leaderboard ranked beside the dashboards
@@ -145,19 +160,16 @@ async def measure(url: str) -> None:
     await engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of this process: {peak_mb:.0f} MB ({after_imports:.0f} MB after imports)")
+    for pid in drawing.worker_pids():
+        print(f"  peak RSS of the chart worker: {_peak_mb(pid):.0f} MB")
 
 
-def _translator() -> Callable[..., str]:
-    """The French catalog, read directly: bot.i18n would import every handler (and their
-    libraries), which is the bot's memory, not the dashboard's."""
-    path = Path(__file__).resolve().parents[1] / "bot/locales/fr/LC_MESSAGES/terrain.po"
-    with path.open("rb") as handle:
-        messages = {str(m.id): str(m.string) for m in read_po(handle, locale="fr") if m.id}
-
-    def t(key: str, **fields: object) -> str:
-        return messages.get(key, key).format(**fields)
-
-    return t
+def _peak_mb(pid: int) -> float:
+    """A process's peak resident memory, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _prepare(url: str, people: int, reports: int) -> None:

@@ -40,9 +40,16 @@ from models.clock import Clock
 from models.database import Database
 from models.outbox import OutboxMessage
 from models.queue import enqueue
-from reports.charts import activity_chart
-from reports.dashboard import Dashboard, Period, Scope, build_dashboards
+from reports.dashboard import (
+    Dashboard,
+    DayActivity,
+    OnDays,
+    Period,
+    Scope,
+    build_dashboards,
+)
 from reports.dashboard_text import dashboard_text
+from reports.drawing import draw
 from reports.leaderboard import leaderboard
 
 log = logging.getLogger(__name__)
@@ -100,10 +107,33 @@ class Dashboards:
         return t("live.team", team=esc(link.team_name or "?"))
 
     async def _figures(
-        self, link: LinkedChat, period: Period, previous: Period | None
+        self,
+        link: LinkedChat,
+        period: Period,
+        previous: Period | None,
+        on_days: OnDays | None = None,
     ) -> tuple[Dashboard, Dashboard | None]:
         scope = Scope(team_id=link.team_id)
-        return await build_dashboards(self.db, scope, period, previous, self.campaign.timezone)
+        zone = self.campaign.timezone
+        return await build_dashboards(self.db, scope, period, previous, zone, on_days=on_days)
+
+    async def _charted(
+        self, link: LinkedChat, period: Period, previous: Period | None, locale: str
+    ) -> tuple[Dashboard, Dashboard | None, bytes | None]:
+        """The dashboards and the activity chart, drawn by the chart worker (reports/drawing.py)
+        from the days as soon as they are summed, while people and topics are counted."""
+        drawing: list[asyncio.Future[bytes | None]] = []
+
+        def chart(days: tuple[DayActivity, ...]) -> None:
+            d = Dashboard(Scope(team_id=link.team_id), period, days=days)
+            drawing.append(asyncio.ensure_future(draw("activity", d, locale)))
+
+        try:
+            figures, before = await self._figures(link, period, previous, on_days=chart)
+            return figures, before, await drawing[0]
+        finally:
+            for task in drawing:
+                task.cancel()  # a no-op once drawn; else the dashboards failed
 
     async def _texts(
         self,
@@ -263,14 +293,10 @@ class Dashboards:
             return 0
         board, chart = None, None
         if kind == "weekly":
-            # The leaderboard is ranked while the dashboards are summed, and the chart drawn
-            # off the event loop (matplotlib takes its time) once they are.
-            async def charted() -> tuple[Dashboard, Dashboard | None, bytes | None]:
-                figures, before = await self._figures(link, period, previous)
-                return figures, before, await asyncio.to_thread(activity_chart, figures, t)
-
+            # The leaderboard is ranked while the dashboards are summed and charted.
             (figures, before, chart), board = await asyncio.gather(
-                charted(), self._board(link, period.start, t, locale)
+                self._charted(link, period, previous, locale),
+                self._board(link, period.start, t, locale),
             )
         else:
             figures, before = await self._figures(link, period, previous)

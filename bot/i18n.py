@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.pofile import read_po
 
-from handlers.context import Translate
+if TYPE_CHECKING:  # at run time only the type's name: a chart worker reads the catalogs
+    from handlers.context import Translate  # without importing every handler
 
 log = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).with_name("locales")

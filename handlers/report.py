@@ -8,7 +8,6 @@ command. The period comes first (this week when left out), the scope after it.""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import replace
 
@@ -26,9 +25,9 @@ from models.database import Database
 from models.people import Person, Role
 from models.roles import team_by_name
 from models.zones import find_zones
-from reports.charts import activity_chart, targets_chart
 from reports.dashboard import Dashboard, Scope, build_dashboards
 from reports.dashboard_text import dashboard_text
+from reports.drawing import draw
 from reports.periods import (
     LONGEST_DAYS,
     NamedPeriod,
@@ -116,11 +115,11 @@ def _period_label(t: Translate, named: NamedPeriod, locale: str) -> str:
     return t(f"dash.period.{named.kind}", first=day(named.first), last=day(named.last))
 
 
-async def _send_charts(message: Message, d: Dashboard, t: Translate) -> None:
-    """The charts that have something to draw (matplotlib runs in a thread). Sent one by
-    one: an album would need sendMediaGroup, which adds nothing for two pictures."""
-    for draw, name in ((activity_chart, "activity"), (targets_chart, "targets")):
-        png = await asyncio.to_thread(draw, d, t)
+async def _send_charts(message: Message, d: Dashboard, locale: str) -> None:
+    """The charts that have something to draw (by the chart worker: reports/drawing.py). Sent
+    one by one: an album would need sendMediaGroup, which adds nothing for two pictures."""
+    for name in ("activity", "targets"):
+        png = await draw(name, d, locale)
         if png:
             await message.answer_photo(BufferedInputFile(png, filename=f"{name}.png"))
 
@@ -167,7 +166,7 @@ async def report(
     title = t("dash.title", period=_period_label(t, named, locale), scope=scope_label)
     for part in dashboard_text(d, previous, t, locale, title):
         await message.answer(part)
-    await _send_charts(message, d, t)
+    await _send_charts(message, d, locale)
     await audit(
         db, "dashboard.viewed", now, actor_id=person.id if person else None, period=named.kind
     )

@@ -1,10 +1,10 @@
 """The dashboard's two charts as PNG images, made to be read on a phone: square 1080 px,
 big type, few bars, the Okabe-Ito colour-blind-safe palette, every word through the catalogs.
 
-matplotlib is imported on first use, not when the bot starts (it takes about a second).
-Figures are plain `Figure` objects drawn by the Agg canvas: no pyplot, no global figure state,
-so two charts can be drawn at once. Drawing takes a fraction of a second of CPU: async callers
-should run these functions in a thread (`asyncio.to_thread`)."""
+matplotlib is imported on first use (it takes about a second). Figures are plain `Figure`
+objects drawn by the Agg canvas: no pyplot, no global figure state. Drawing takes a fraction
+of a second of CPU, holding the GIL: the bot calls these through its chart worker process
+(reports/drawing.py), never on its own event loop."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from reports.dashboard import Dashboard, DayActivity, Progress
+from reports.figures import Dashboard, DayActivity, Progress
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import struct
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -9,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.i18n import Catalogs
+from reports import drawing
 from reports.charts import activity_chart, shorten, targets_chart
 from reports.dashboard import Dashboard, DayActivity, Period, Progress, Scope
 
@@ -125,16 +129,28 @@ def test_dates_follow_each_language(catalogs: Catalogs) -> None:
     assert catalogs.translator("en")("chart.day", day=date(2026, 11, 5)) == "05 Nov"
 
 
-def test_charts_drawn_at_once_in_threads_come_out_the_same(catalogs: Catalogs) -> None:
-    # /report draws in a thread (asyncio.to_thread): two organizers may ask at once.
-    from concurrent.futures import ThreadPoolExecutor
-
-    t = catalogs.translator("fr")
+async def test_the_chart_worker_draws_what_the_bot_would_and_outlives_a_kill(
+    catalogs: Catalogs,
+) -> None:
+    # /report and the digests draw in a worker process (reports/drawing.py): the same PNG as
+    # drawn here, in either language, two organizers asking at once included.
     d = dashboard(
         days=tuple(day(i, doors=30 + 7 * i) for i in range(10)),
         progress=(Progress("Nord", "doors", 300, 1000), Progress("Sud", "leaflets", 90, 500)),
     )
-    alone = (activity_chart(d, t), targets_chart(d, t))
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        together = list(pool.map(lambda i: (activity_chart(d, t), targets_chart(d, t)), range(4)))
-    assert all(pair == alone for pair in together)
+    here = {
+        (name, locale): chart(d, catalogs.translator(locale))
+        for name, chart in (("activity", activity_chart), ("targets", targets_chart))
+        for locale in ("fr", "en")
+    }
+    drawn = await asyncio.gather(*(drawing.draw(name, d, locale) for name, locale in here))
+    assert drawn == list(here.values())
+    # A worker killed (out of memory, say) is replaced: the next chart is still drawn.
+    [pid] = drawing.worker_pids()
+    os.kill(pid, signal.SIGKILL)
+    assert await drawing.draw("activity", d, "fr") == here[("activity", "fr")]
+    assert drawing.worker_pids() != [pid]
+    # A chart that fails is reported, and the worker draws the next one.
+    with pytest.raises(drawing.ChartFailed, match="KeyError"):
+        await drawing.draw("pie", d, "fr")
+    assert await drawing.draw("targets", d, "en") == here[("targets", "en")]
