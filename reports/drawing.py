@@ -6,9 +6,9 @@ process spent 700-900 ms of CPU where the parts alone take about 590. One worker
 (`python -m reports.drawing`), started with the first chart and kept for the life of the
 bot's process, draws them all, one at a time. It imports matplotlib, the chart code and the
 catalogs, nothing of the bot, and reads the figures and a locale, pickled, on its standard
-input; each answer is the PNG (or None) on its standard output. A worker that dies is
-replaced for the chart it was drawing. It ends when the bot's process does (its input
-closes)."""
+input; each answer is the PNG (or None) on its standard output. A worker that dies, or takes
+longer than CHART_TIMEOUT_S (then it is killed), is replaced for the chart it was drawing.
+It ends when the bot's process does (its input closes)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 CHARTS = {"activity": activity_chart, "targets": targets_chart}
 _FRAME = struct.Struct(">I")  # each message: its length, then the pickle
+CHART_TIMEOUT_S = 30.0  # a chart takes well under a second: longer, the worker is stuck
+STARTUP_S = 30.0  # more for a worker just started: it imports matplotlib first (~1 s)
 
 _lock = threading.Lock()  # one chart at a time through the worker's pipes
 _worker: subprocess.Popen[bytes] | None = None
@@ -56,19 +58,26 @@ def _through_worker(request: bytes) -> bytes | None:
     global _worker
     with _lock:
         for attempt in (1, 2):
+            limit = CHART_TIMEOUT_S
             if _worker is None or _worker.poll() is not None:
-                _worker = _start()
+                _worker, limit = _start(), CHART_TIMEOUT_S + STARTUP_S
+            # Killing a stuck worker ends the wait below: its output closes.
+            watchdog = threading.Timer(limit, _worker.kill)
+            watchdog.start()
             try:
                 _send(_worker.stdin, request)
                 answer = _receive(_worker.stdout)
             except BrokenPipeError:
                 answer = None
+            finally:
+                watchdog.cancel()
             if answer is not None:
                 break
-            _worker.wait()  # killed, or out of memory: a new one, once
+            _worker.kill()  # stuck, killed, or out of memory: a new one, once
+            _worker.wait()
             _worker = None
             if attempt == 2:
-                raise ChartFailed("the chart worker died twice")
+                raise ChartFailed("the chart worker died or got stuck twice")
     drawn, value = pickle.loads(answer)  # noqa: S301  (our own child, on our own pipe)
     if not drawn:
         raise ChartFailed(value)

@@ -154,3 +154,16 @@ async def test_the_chart_worker_draws_what_the_bot_would_and_outlives_a_kill(
     with pytest.raises(drawing.ChartFailed, match="KeyError"):
         await drawing.draw("pie", d, "fr")
     assert await drawing.draw("targets", d, "en") == here[("targets", "en")]
+
+
+async def test_a_stuck_chart_worker_is_killed_and_replaced(
+    catalogs: Catalogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = dashboard(days=(day(0), day(1, 40)))
+    expected = activity_chart(d, catalogs.translator("fr"))
+    assert await drawing.draw("activity", d, "fr") == expected
+    [pid] = drawing.worker_pids()
+    monkeypatch.setattr(drawing, "CHART_TIMEOUT_S", 1.0)  # the new worker has STARTUP_S more
+    os.kill(pid, signal.SIGSTOP)  # alive, answering nothing
+    assert await drawing.draw("activity", d, "fr") == expected
+    assert drawing.worker_pids() not in ([], [pid])
