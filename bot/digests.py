@@ -49,7 +49,7 @@ from reports.dashboard import (
     build_dashboards,
 )
 from reports.dashboard_text import dashboard_text
-from reports.drawing import draw
+from reports.drawing import ChartFailed, draw
 from reports.leaderboard import leaderboard
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,12 @@ class Dashboards:
 
         try:
             figures, before = await self._figures(link, period, previous, on_days=chart)
-            return figures, before, await drawing[0]
+            try:
+                return figures, before, await drawing[0]
+            except ChartFailed as error:
+                # The figures and the board still go out; a chart is not worth losing them.
+                log.error("weekly digest for chat %s: no chart (%s)", link.chat_id, error)
+                return figures, before, None
         finally:
             for task in drawing:
                 task.cancel()  # a no-op once drawn; else the dashboards failed

@@ -22,6 +22,7 @@ from models.missions import Mission
 from models.outbox import OutboxMessage
 from models.people import Person, Role
 from models.reports import FieldReport
+from reports import drawing
 from sandbox import Group, Sandbox
 from tests.bot.missions.kit import person
 from tests.bot.reports.kit import mission
@@ -163,6 +164,25 @@ async def test_weekly_digest_on_its_day(
     assert everything.count("Anouk") == 1 and "Basile" not in everything
     [chart] = [m.photo for m in sandbox.transcript(group) if m.photo is not None]
     assert chart.startswith(b"\x89PNG")
+
+
+async def test_a_weekly_digest_whose_chart_fails_goes_out_without_it(
+    sandbox: Sandbox, terrain: Terrain, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, group = await linked_group(sandbox, terrain)
+    anouk, _ = await volunteers(sandbox, terrain)
+    await file_report(terrain, anouk, doors_knocked=40)
+    # Every chart worker is killed before it can answer: the chart fails, twice.
+    monkeypatch.setattr(drawing, "CHART_TIMEOUT_S", 0.0)
+    monkeypatch.setattr(drawing, "STARTUP_S", 0.0)
+    clock._now = datetime(2026, 3, 8, 20, 0, tzinfo=UTC)  # Sunday 21:00 in Paris
+    assert await terrain.dashboards.queue_digests() == 2  # the day's and the week's, no chart
+    week = f"digest:weekly:{group.id}:2026-03-02"
+    assert f"{week}:chart" not in await digest_rows(terrain)
+    await terrain.outbox.drain()
+    [weekly] = [text for text in bot_texts(sandbox, group) if "Bilan de la semaine" in text]
+    assert "Portes frappées : 40" in weekly
+    assert not [m for m in sandbox.transcript(group) if m.photo is not None]
 
 
 async def test_live_dashboard_follows_the_reports(
