@@ -81,6 +81,9 @@ async def run(messages: int, limit: float, senders: int, redis_url: str | None) 
     if senders > 1:
         shared = "one pace in Redis" if redis_url else "each its own pace"
         print(f"senders: {', '.join(str(a.outbox.sent) for a in apps)} messages ({shared})")
+        if redis_url:
+            late = sum(a.outbox.pace.late for a in apps)
+            print(f"slots left empty by sends that woke too late for them: {late}")
 
 
 def main() -> None:

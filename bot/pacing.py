@@ -6,6 +6,7 @@ Telegram counts per bot, not per process."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Protocol
 
 from aiolimiter import AsyncLimiter
@@ -35,6 +36,11 @@ return {slot, slot - now}
 # without it).
 SPACING = 1.02
 
+# A send that wakes this much after its slot (the event loop was busy) would go out closer
+# than the spacing to the ones after it, eating that margin: it leaves its slot empty and
+# takes a new one.
+LATE_S = 0.010
+
 # Moves the end of the pause to now + ARGV[1] ms, unless it already ends later.
 PAUSE = """
 local t = redis.call('TIME')
@@ -46,6 +52,8 @@ return until_ - now
 
 
 class Pace(Protocol):
+    late: int  # slots left empty because the send woke too late for them
+
     async def turn(self, chat_id: int, chat_interval_s: float) -> None:
         """Wait for this send's turn: globally, and in its chat."""
 
@@ -58,6 +66,8 @@ class Pace(Protocol):
 class LocalPace:
     """One process: evenly spaced sends (a bucket of one, so no one-second window ever holds
     more than the limit). A chat's rate and the 429 pause are kept by the outbox itself."""
+
+    late = 0  # nothing booked ahead: a send that wakes late pushes the next ones back
 
     def __init__(self, per_second: float) -> None:
         self.limiter = AsyncLimiter(1, 1.0 / per_second)
@@ -81,6 +91,7 @@ class SharedPace:
         self.prefix = f"terrain:{bot_id}:pace"
         self._reserve = redis.register_script(RESERVE)
         self._pause = redis.register_script(PAUSE)
+        self.late = 0
 
     @classmethod
     def from_url(cls, url: str, bot_id: int, per_second: float) -> SharedPace:
@@ -95,8 +106,13 @@ class SharedPace:
         return int(slot), int(wait) / 1000
 
     async def turn(self, chat_id: int, chat_interval_s: float) -> None:
-        _, wait = await self.reserve(chat_id, chat_interval_s)
-        await asyncio.sleep(wait)
+        while True:
+            _, wait = await self.reserve(chat_id, chat_interval_s)
+            answered = time.monotonic()
+            await asyncio.sleep(wait)
+            if time.monotonic() - (answered + wait) <= LATE_S:
+                return
+            self.late += 1
 
     async def pause(self, seconds: float) -> None:
         await self._pause(keys=[f"{self.prefix}:pause"], args=[int(seconds * 1000)])
