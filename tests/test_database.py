@@ -1,4 +1,5 @@
-"""The embedded database is set up for a bot: WAL, foreign keys enforced, a busy timeout."""
+"""Each database is set up for a bot: SQLite with WAL, foreign keys enforced and a busy
+timeout; PostgreSQL without JIT or parallel workers (models/database.py says why)."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from models.database import SQLITE_BUSY_TIMEOUT_MS, create_engine, upgrade
+from tests.conftest import PG_URL
 
 
 async def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
@@ -26,6 +28,18 @@ async def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(tmp_path
                         " '2026-01-01 00:00:00')"
                     )
                 )
+    finally:
+        await engine.dispose()
+
+
+async def test_postgresql_connections_run_without_jit_or_parallel_workers() -> None:
+    if not PG_URL:
+        pytest.skip("PostgreSQL run skipped: set TERRAIN_TEST_DATABASE_URL to run it")
+    engine = create_engine(PG_URL)
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.scalar(text("SHOW jit"))) == "off"
+            assert (await connection.scalar(text("SHOW max_parallel_workers_per_gather"))) == "0"
     finally:
         await engine.dispose()
 
