@@ -57,8 +57,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # more than most of Terrain's queries take (a leaderboard: 350 ms, or 650 ms with it).
         # Parallel workers: two more processes for one big scan triple its CPU for a small
         # gain alone, and lose it when queries run side by side, as a digest's parts and many
-        # users' do (2 cores, 1M reports: weekly digest 292 -> 198 ms, a team's /report
-        # 172 -> 90 ms without them).
+        # users' do (2 cores, 1M reports, medians of interleaved runs: weekly digest 378 ->
+        # 309 ms, a team's /report 204 -> 144 ms without them).
         settings = {"jit": "off", "max_parallel_workers_per_gather": "0"}
         kwargs.setdefault("connect_args", {"server_settings": settings})
     if parsed.get_backend_name() == "sqlite":

@@ -45,7 +45,7 @@ async def test_two_processes_take_turns_a_rate_apart(redis_url: str) -> None:
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["one-pace", "own-paces"])
-async def test_two_senders_with_redis_stay_under_the_flood_limit(
+async def test_two_senders_keep_under_the_flood_limit_with_one_pace_only(
     sandbox: Sandbox, database_url: str, redis_url: str, clock: ManualClock, shared: bool
 ) -> None:
     # Each at 16/s: together 32/s against Telegram's 20/s unless they share one pace. (16, not
