@@ -38,8 +38,10 @@ SPACING = 1.02
 
 # A send that wakes this much after its slot (the event loop was busy) would go out closer
 # than the spacing to the ones after it, eating that margin: it leaves its slot empty and
-# takes a new one.
+# takes a new one; after LATE_TRIES such wakes it goes anyway (a process always that slow
+# would otherwise never send; a 429, if it comes, pauses every process and is retried).
 LATE_S = 0.010
+LATE_TRIES = 3
 
 # Moves the end of the pause to now + ARGV[1] ms, unless it already ends later.
 PAUSE = """
@@ -85,8 +87,11 @@ class LocalPace:
 class SharedPace:
     """Several processes: each send reserves its slot in Redis, then waits for it."""
 
-    def __init__(self, redis: Redis, bot_id: int, per_second: float) -> None:
+    def __init__(
+        self, redis: Redis, bot_id: int, per_second: float, late_s: float = LATE_S
+    ) -> None:
         self.redis = redis
+        self.late_s = late_s
         self.interval_ms = SPACING * 1000.0 / per_second
         self.prefix = f"terrain:{bot_id}:pace"
         self._reserve = redis.register_script(RESERVE)
@@ -106,11 +111,11 @@ class SharedPace:
         return int(slot), int(wait) / 1000
 
     async def turn(self, chat_id: int, chat_interval_s: float) -> None:
-        while True:
+        for _ in range(LATE_TRIES):
             _, wait = await self.reserve(chat_id, chat_interval_s)
             answered = time.monotonic()
             await asyncio.sleep(wait)
-            if time.monotonic() - (answered + wait) <= LATE_S:
+            if time.monotonic() - (answered + wait) <= self.late_s:
                 return
             self.late += 1
 

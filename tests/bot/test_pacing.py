@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.app import Terrain
-from bot.pacing import SharedPace
+from bot.pacing import LATE_TRIES, SharedPace
 from models.clock import ManualClock
 from sandbox import Sandbox
 from tests.bot.test_outbox_replicas import drain_together, enqueue_for
@@ -84,3 +84,13 @@ async def test_a_send_that_wakes_late_takes_a_new_slot(redis_url: str) -> None:
     assert pace.late >= 3
     # Sent together on waking, they and the sends after them would put more than 50 in a second.
     assert max(sum(1 for t in sent if start <= t < start + 1) for start in sent) <= 50
+
+
+async def test_a_process_always_late_still_sends(redis_url: str) -> None:
+    # Every wake counts as late here: a send still goes after LATE_TRIES slots.
+    pace = SharedPace(Redis.from_url(redis_url), secrets.randbelow(10**9), 50, late_s=0.0)
+    try:
+        await asyncio.wait_for(pace.turn(1, 0.0), 5)
+    finally:
+        await pace.close()
+    assert pace.late == LATE_TRIES
