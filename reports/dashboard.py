@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text, union
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.database import Database
@@ -307,8 +307,7 @@ async def _people_and_topics(
         active = int(await session.scalar(q.people_one_by_one(missions_in)) or 0)
     else:
         # A narrow scope's people are few.
-        people = union(*q.people_on(own)).subquery()
-        active = int(await session.scalar(select(func.count()).select_from(people)) or 0)
+        active = int(await session.scalar(q.how_many(q.people_on(own))) or 0)
     return active, await _rows(session, q.topics_of(own, wide)) if topics else []
 
 
@@ -324,8 +323,9 @@ async def _count(session: AsyncSession, queries: list[Any]) -> int:
 async def _team_people(session: AsyncSession, team: int, own: Any, filters: list[Any]) -> int:
     """How many people took part in a team's reports: on its missions, and its members' on
     other teams' (a team's people are few: gathered and counted once)."""
-    people = union(*q.people_on(own), *q.their_people(team, filters)).subquery()
-    return int(await session.scalar(select(func.count()).select_from(people)) or 0)
+    return int(
+        await session.scalar(q.how_many([*q.people_on(own), *q.their_people(team, filters)])) or 0
+    )
 
 
 async def _team_topics(
