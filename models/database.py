@@ -62,7 +62,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         settings = {"jit": "off", "max_parallel_workers_per_gather": "0"}
         kwargs.setdefault("connect_args", {"server_settings": settings})
     if parsed.get_backend_name() == "sqlite":
-        kwargs.setdefault("module", OneTripDBAPI())
+        kwargs.setdefault("module", OneTripDBAPI(SQLITE_BUSY_TIMEOUT_MS / 1000))
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

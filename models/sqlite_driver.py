@@ -4,11 +4,20 @@ SQLAlchemy's aiosqlite adapter makes four (cursor, execute, fetch, close), each 
 aiosqlite's thread and a wake-up of the event loop: a `SELECT 1` cost 0.72 ms of the loop's
 CPU that way, most of what a short statement costs, and a bot update runs a few. Here the
 statement, its rows and the cursor's closing are one function run in that thread, queued as
-SQLAlchemy's own adapter already does for the isolation level (aiosqlite's `_execute`)."""
+SQLAlchemy's own adapter already does for the isolation level (aiosqlite's `_execute`).
+
+Writers also queue here, in the event loop, for the engine's one write lock. SQLite lets one
+connection write at a time, and a connection that finds the file locked sleeps in its thread
+on a back-off of 1 to 100 ms, so the lock often lies free while the others sleep: over
+bench/updates_mix.py statements spent 67 s blocked that way, and the loop sat idle for a
+third of the run. SQLite's own lock and busy timeout stay the rule (another process, a write
+this does not recognise); this only saves the sleeping."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections import deque
 from typing import Any
 
@@ -21,6 +30,38 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util.concurrency import await_only
 
 Outcome = tuple[Any, list[Any] | None, int | None, int]
+
+# Statements that make Python's sqlite3 open a transaction, and so take SQLite's write lock
+# until the commit or rollback (a `WITH ... INSERT` is left to SQLite's busy timeout).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+def _writes(operation: str) -> bool:
+    return operation.lstrip()[:7].upper().startswith(_WRITES)
+
+
+class WriteLock:
+    """One writer at a time, per event loop (tests run engines on several loops)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _lock(self) -> asyncio.Lock:
+        return self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+
+    async def acquire(self) -> None:
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await self._lock().acquire()
+        except TimeoutError:
+            # What SQLite itself says when its busy timeout runs out.
+            raise sqlite3.OperationalError("database is locked") from None
+
+    def release(self) -> None:
+        self._lock().release()
 
 
 def _run(connection: aiosqlite.Connection, operation: str, parameters: Any) -> Outcome:
@@ -38,6 +79,7 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
         try:
+            self._adapt_connection.before(operation)
             outcome: Outcome = self.await_(
                 self._connection._execute(_run, self._connection, operation, parameters)
             )
@@ -50,19 +92,60 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
         else:
             self.lastrowid, self.rowcount = lastrowid, rowcount
 
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        try:
+            self._adapt_connection.before(operation)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        return super().executemany(operation, seq_of_parameters)
+
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("writing",)
+    dbapi: OneTripDBAPI
+
+    def __init__(self, dbapi: OneTripDBAPI, connection: aiosqlite.Connection) -> None:
+        super().__init__(dbapi, connection)
+        self.writing = False  # holds the engine's write lock, until the commit or rollback
+
+    def before(self, operation: str) -> None:
+        if not self.writing and _writes(operation):
+            self.await_(self.dbapi.write_lock.acquire())
+            self.writing = True
+
+    def _done_writing(self) -> None:
+        if self.writing:
+            self.writing = False
+            self.dbapi.write_lock.release()
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         return super().cursor(server_side) if server_side else _Cursor(self)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._done_writing()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._done_writing()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._done_writing()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """The DB-API module for `create_engine(..., module=...)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, busy_timeout_s: float) -> None:
         super().__init__(aiosqlite, sqlite3)
+        self.write_lock = WriteLock(busy_timeout_s)
 
     def connect(self, *args: Any, **kwargs: Any) -> _Connection:
         connection = self.aiosqlite.connect(*args, **kwargs)

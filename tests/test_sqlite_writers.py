@@ -1,0 +1,80 @@
+"""SQLite writers take turns in the event loop (models/sqlite_driver.py), not by sleeping in
+SQLite's busy handler. SQLite's own busy timeout is set to 0 here, so any writer that
+reached the file while another held it would fail at once with "database is locked"."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from models.database import create_engine
+from models.sqlite_driver import OneTripDBAPI
+
+
+def _no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
+    cursor.close()
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", module=OneTripDBAPI(busy_timeout_s=0.3)
+    )
+    event.listen(engine.sync_engine, "connect", _no_busy_wait)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE marks (id INTEGER PRIMARY KEY, who TEXT)"))
+    yield engine
+    await engine.dispose()
+
+
+async def test_concurrent_write_transactions_wait_their_turn(engine: AsyncEngine) -> None:
+    async def write(who: int) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO marks (who) VALUES (:w)"), {"w": who})
+            await asyncio.sleep(0.01)  # the others try to write meanwhile
+            await connection.execute(text("INSERT INTO marks (who) VALUES (:w)"), {"w": who})
+
+    await asyncio.gather(*(write(n) for n in range(12)))
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM marks")) == 24
+
+
+async def test_reads_do_not_wait_for_a_writer(engine: AsyncEngine) -> None:
+    async with engine.begin() as writer:
+        await writer.execute(text("INSERT INTO marks (who) VALUES ('w')"))
+        async with engine.connect() as reader:
+            # Before the writer commits: WAL readers see the last committed state, at once.
+            assert await asyncio.wait_for(reader.scalar(text("SELECT count(*) FROM marks")), 1) == 0
+
+
+async def test_a_writer_held_too_long_is_reported_as_sqlite_would(engine: AsyncEngine) -> None:
+    async with engine.connect() as holder:
+        await holder.execute(text("INSERT INTO marks (who) VALUES ('holder')"))
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with engine.begin() as other:
+                await other.execute(text("INSERT INTO marks (who) VALUES ('other')"))
+        await holder.rollback()
+    # The rollback handed the turn on.
+    async with engine.begin() as other:
+        await other.execute(text("INSERT INTO marks (who) VALUES ('other')"))
+
+
+async def test_a_failed_write_hands_the_turn_on(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO marks (id, who) VALUES (1, 'first')"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO marks (id, who) VALUES (1, 'again')"))
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO marks (id, who) VALUES (2, 'next')"))
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM marks")) == 2
