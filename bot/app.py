@@ -4,6 +4,7 @@ and a scheduler, wired once. `terrain run` and `terrain demo` both run it."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from functools import partial
@@ -49,6 +50,16 @@ def build_bot(settings: Settings) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode="HTML"),
     )
+
+
+def freeze_startup_heap() -> None:
+    """Once per process, when the bot starts serving: what is loaded by then (aiogram's and
+    pydantic's types, SQLAlchemy's mappers, the catalogs: ~300,000 objects) lives as long as
+    the process, so the collector's full passes stop walking it. Over bench/updates_mix.py
+    they took 0.86 s (4 passes of ~210 ms, each a pause for every user), 0.11 s after."""
+    if gc.get_freeze_count() == 0:
+        gc.collect()  # garbage frozen now would never be freed
+        gc.freeze()
 
 
 def campaign_of(settings: Settings) -> Campaign:
@@ -159,6 +170,7 @@ class Terrain:
             me = await self.bot.me()
             log.info("running as @%s", me.username)
             await self.install_menus()
+            freeze_startup_heap()
             self.scheduler.start()
             self.outbox.start()
             allowed = self.dispatcher.resolve_used_update_types()
