@@ -5,7 +5,8 @@ Each simulated volunteer signs up (notice, opt-ins, name, postal code, availabil
 skipped), looks at /missions and /mystats, then files a door-knocking report by conversation
 (counts typed, topics tapped, the rest skipped, sent); an organizer asks /report between them.
 The echo bot gets the same number of updates from the same number of people (texts and button
-taps), each waiting for its answer as a person does.
+taps), each waiting for its answer as a person does, in a process of its own
+(bench/bare_bots.py).
 
     uv run python bench/updates_mix.py [--volunteers 40]
 
@@ -20,10 +21,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from aiogram import Bot, Dispatcher, F
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from bare_bots import TOKEN, measure
 from sqlalchemy import select
 
 from bot.app import Terrain
@@ -34,7 +32,6 @@ from models.people import Person
 from models.zones import Zone
 from sandbox import Sandbox, User
 
-TOKEN = "123456789:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 ORGANIZER = 900_001
 
 
@@ -136,49 +133,12 @@ async def terrain(volunteers: int) -> tuple[int, float]:
     return updates, updates / elapsed
 
 
-async def echo(volunteers: int, per_person: int) -> float:
-    async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
-        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sb.base_url)))
-        dp = Dispatcher()
-        tap = InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(text="tap", callback_data="tap")]]
-        )
-
-        @dp.message(F.text)
-        async def answer(message: Message) -> None:
-            await message.answer(message.text or "", reply_markup=tap)
-
-        @dp.callback_query()
-        async def tapped(query: CallbackQuery) -> None:
-            await query.answer("ok")
-
-        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
-        await sb.wait_until(lambda: sb.calls("getUpdates"), 10, lambda: "not polling")
-        users = [sb.user(f"U{i}", language_code="fr") for i in range(volunteers)]
-
-        async def talk(user: User) -> None:
-            # Terrain's mix is about one tap in three updates.
-            for n in range(per_person):
-                if n % 3 == 2:
-                    await user.press("tap")
-                else:
-                    await user.send(f"message {n}")
-                    await user.expect(f"message {n}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(talk(user) for user in users))
-        rate = volunteers * per_person / (time.perf_counter() - started)
-        await dp.stop_polling()
-        await task
-        return rate
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--volunteers", type=int, default=40)
     args = parser.parse_args()
     updates, ours = await terrain(args.volunteers)
-    base = await echo(args.volunteers, updates // args.volunteers)
+    base = await asyncio.to_thread(measure, "echo", args.volunteers, updates // args.volunteers)
     print(f"mix: {updates} updates from {args.volunteers} volunteers and an organizer")
     print(f"bare aiogram echo : {base:8.1f} updates/s")
     print(f"terrain           : {ours:8.1f} updates/s")
