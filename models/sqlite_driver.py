@@ -50,7 +50,10 @@ class WriteLock:
         )
 
     def _lock(self) -> asyncio.Lock:
-        return self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        loop = asyncio.get_running_loop()
+        if (lock := self._locks.get(loop)) is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
 
     async def acquire(self) -> None:
         try:
@@ -61,7 +64,9 @@ class WriteLock:
             raise sqlite3.OperationalError("database is locked") from None
 
     def release(self) -> None:
-        self._lock().release()
+        lock = self._lock()
+        if lock.locked():  # not when a connection is closed from another loop than its own
+            lock.release()
 
 
 def _run(connection: aiosqlite.Connection, operation: str, parameters: Any) -> Outcome:
