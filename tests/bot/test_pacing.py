@@ -68,13 +68,18 @@ async def test_two_senders_keep_under_the_flood_limit_with_one_pace_only(
 async def test_a_send_that_wakes_late_takes_a_new_slot(redis_url: str) -> None:
     pace = SharedPace(Redis.from_url(redis_url), secrets.randbelow(10**9), 50)
     sent: list[float] = []
+    going = asyncio.Event()
 
     async def send(chat: int) -> None:
         await pace.turn(chat, 1.0)
         sent.append(time.monotonic())
+        if len(sent) == 10:
+            going.set()
 
     async def stall() -> None:
-        await asyncio.sleep(0.3)
+        # Once sends are going out, so the rest have their slots and sleep until them (with
+        # a fixed delay, a slow start could put the stall before any slot was booked).
+        await going.wait()
         time.sleep(0.1)  # noqa: ASYNC251 -- the loop is busy: the sends due meanwhile wake late
 
     try:
