@@ -84,7 +84,7 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
         try:
-            self._adapt_connection.before(operation)
+            self._adapt_connection.before_statement(operation)
             outcome: Outcome = self.await_(
                 self._connection._execute(_run, self._connection, operation, parameters)
             )
@@ -99,7 +99,7 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
         try:
-            self._adapt_connection.before(operation)
+            self._adapt_connection.before_statement(operation)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         return super().executemany(operation, seq_of_parameters)
@@ -113,7 +113,8 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         self.writing = False  # holds the engine's write lock, until the commit or rollback
 
-    def before(self, operation: str) -> None:
+    def before_statement(self, operation: str) -> None:
+        """A statement that writes waits for the engine's write lock, unless this holds it."""
         if not self.writing and _writes(operation):
             self.await_(self.dbapi.write_lock.acquire())
             self.writing = True
