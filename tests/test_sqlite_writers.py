@@ -78,3 +78,17 @@ async def test_a_failed_write_hands_the_turn_on(engine: AsyncEngine) -> None:
         await connection.execute(text("INSERT INTO marks (id, who) VALUES (2, 'next')"))
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM marks")) == 2
+
+
+async def test_commit_and_rollback_still_end_what_was_written(engine: AsyncEngine) -> None:
+    # They skip the trip to SQLite only when no transaction is open.
+    with pytest.raises(RuntimeError):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO marks (who) VALUES ('undone')"))
+            raise RuntimeError
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO marks (who) VALUES ('kept')"))
+    async with engine.connect() as connection:
+        await connection.scalar(text("SELECT count(*) FROM marks"))
+        await connection.commit()  # read only: nothing to commit
+        assert (await connection.execute(text("SELECT who FROM marks"))).scalars().all() == ["kept"]
