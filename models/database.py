@@ -42,12 +42,14 @@ def parse_database_url(url: str) -> URL:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    dbapi_connection.settle(
+        [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            "PRAGMA synchronous=NORMAL",
+        ]
+    )
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

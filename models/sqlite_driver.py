@@ -79,6 +79,11 @@ def _run(connection: aiosqlite.Connection, operation: str, parameters: Any) -> O
         cursor.close()
 
 
+def _run_all(connection: aiosqlite.Connection, statements: list[str]) -> None:
+    for statement in statements:
+        connection._conn.execute(statement).close()
+
+
 class _Cursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
@@ -118,6 +123,13 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         if not self.writing and _writes(operation):
             self.await_(self.dbapi.write_lock.acquire())
             self.writing = True
+
+    def settle(self, statements: list[str]) -> None:
+        """Statements that return nothing (a new connection's PRAGMAs), in one trip."""
+        try:
+            self.await_(self._connection._execute(_run_all, self._connection, statements))
+        except Exception as error:
+            self._handle_exception(error)
 
     def _done_writing(self) -> None:
         if self.writing:
