@@ -19,6 +19,7 @@ import asyncio
 import sqlite3
 import weakref
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
@@ -131,11 +132,6 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         except Exception as error:
             self._handle_exception(error)
 
-    def _done_writing(self) -> None:
-        if self.writing:
-            self.writing = False
-            self.dbapi.write_lock.release()
-
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         return super().cursor(server_side) if server_side else _Cursor(self)
 
@@ -145,28 +141,27 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         except (ValueError, sqlite3.ProgrammingError):  # closed: let aiosqlite say so
             return True
 
-    # Outside a transaction sqlite3's commit and rollback do nothing, yet each is a trip to
-    # the thread: the pool's rollback of every connection given back, and the commit of a
-    # session that only read, 2,548 of them over bench/updates_mix.py (2.5 per update).
-    def commit(self) -> None:
+    def _end(self, end: Callable[[], None], *, always: bool = False) -> None:
+        """`end` (the adapter's commit, rollback or close), then the write lock handed on.
+        Outside a transaction sqlite3's commit and rollback do nothing, yet each is a trip
+        to the thread: the pool's rollback of every connection given back, and the commit of
+        a session that only read, 2,548 of them over bench/updates_mix.py (2.5 per update)."""
         try:
-            if self._in_transaction():
-                super().commit()
+            if always or self._in_transaction():
+                end()
         finally:
-            self._done_writing()
+            if self.writing:
+                self.writing = False
+                self.dbapi.write_lock.release()
+
+    def commit(self) -> None:
+        self._end(super().commit)
 
     def rollback(self) -> None:
-        try:
-            if self._in_transaction():
-                super().rollback()
-        finally:
-            self._done_writing()
+        self._end(super().rollback)
 
     def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._done_writing()
+        self._end(super().close, always=True)
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
