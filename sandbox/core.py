@@ -7,6 +7,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
+from ssl import SSLContext
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
@@ -67,6 +68,7 @@ class Sandbox:
         self.webhook: dict[str, Any] = {}
         # Where webhook posts really go (the load balancer's job): see route_webhook().
         self.webhook_target: str | None = None
+        self.webhook_ssl: SSLContext | None = None
         self.webhook_delivery: WebhookDelivery | None = None
         self.flaky: Flaky | None = None
         self.flood: FloodControl | None = None
@@ -218,10 +220,11 @@ class Sandbox:
         error = ApiError(error_code, description, parameters)
         self.injections.append(Injection(method, error, count, chat_id))
 
-    def route_webhook(self, target: str | None) -> None:
+    def route_webhook(self, target: str | None, ssl: SSLContext | None = None) -> None:
         """Post webhook updates to ``target`` (e.g. http://127.0.0.1:8080/hook) whatever public
-        https:// address the bot registered, as a load balancer in front of it would."""
-        self.webhook_target = target
+        https:// address the bot registered, as a load balancer in front of it would. ``ssl``:
+        what an https:// target is verified with (e.g. a local proxy's own CA)."""
+        self.webhook_target, self.webhook_ssl = target, ssl
         self.webhook_changed()
 
     def webhook_changed(self) -> None:
@@ -229,7 +232,7 @@ class Sandbox:
         wanted = bool(self.webhook.get("url")) and self.webhook_target is not None
         if wanted and self.webhook_delivery is None:
             assert self.webhook_target is not None
-            self.webhook_delivery = WebhookDelivery(self, self.webhook_target)
+            self.webhook_delivery = WebhookDelivery(self, self.webhook_target, self.webhook_ssl)
             self.webhook_delivery.start()
         elif not wanted and self.webhook_delivery is not None:
             asyncio.get_running_loop().create_task(self._stop_delivery())

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 if TYPE_CHECKING:
+    from ssl import SSLContext
+
     from .core import Sandbox
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
@@ -31,8 +33,10 @@ def chat_of(update: dict[str, Any]) -> int | None:
 
 
 class WebhookDelivery:
-    def __init__(self, sb: Sandbox, target: str, retry_s: float = 0.2) -> None:
-        self.sb, self.target, self.retry_s = sb, target, retry_s
+    def __init__(
+        self, sb: Sandbox, target: str, ssl: SSLContext | None = None, retry_s: float = 0.2
+    ) -> None:
+        self.sb, self.target, self.ssl, self.retry_s = sb, target, ssl, retry_s
         self.answers: list[int] = []  # HTTP status of every post, in order (0: no answer)
         self._inflight: dict[int, int] = {}  # update_id -> chat id
         self._task: asyncio.Task[None] | None = None
@@ -53,7 +57,10 @@ class WebhookDelivery:
             self._session = None
 
     async def _run(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=30),
+            connector=aiohttp.TCPConnector(ssl=self.ssl if self.ssl is not None else True),
+        )
         queue = self.sb.updates
         while True:
             limit = int(self.sb.webhook.get("max_connections") or 40)
