@@ -57,7 +57,8 @@ class Deployment:
 
     def __init__(self, folder: Path, command: list[str]) -> None:
         self.folder, self.command = folder, command
-        self.project = f"terrain-check-{os.getpid()}"
+        # One name for every run (ports 80 and 443 allow one at a time): its images are reused.
+        self.project = "terrain-check"
 
     async def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> str:  # noqa: ASYNC109
         process = await asyncio.create_subprocess_exec(
