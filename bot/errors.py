@@ -3,7 +3,9 @@ person gets a short apology."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import traceback
 from typing import Any
 
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 # SQLSTATE classes of a PostgreSQL that can't serve us now: connection exceptions, operator
 # intervention (shutdown, "cannot connect now"), insufficient resources (too many connections).
 UNAVAILABLE_SQLSTATES = ("08", "57", "53")
+# A database host that is not there: asyncpg raises these while connecting, unwrapped. Its
+# name gone (a stopped container leaves its network's DNS) is a gaierror.
+UNREACHABLE_ERRNOS = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
 
 
 def unavailable(error: BaseException) -> bool:
@@ -33,7 +38,9 @@ def unavailable(error: BaseException) -> bool:
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    if isinstance(error, ConnectionRefusedError | PostgresConnectionError):
+    if isinstance(error, ConnectionRefusedError | socket.gaierror | PostgresConnectionError):
+        return True
+    if isinstance(error, OSError) and error.errno in UNREACHABLE_ERRNOS:
         return True
     # asyncpg raises these itself when connecting, before SQLAlchemy can wrap them.
     if isinstance(error, PostgresError):

@@ -119,6 +119,8 @@ async def deployment(tmp_path: Path) -> AsyncIterator[tuple[Deployment, Sandbox]
         await sb.wait_until(lambda: sb.webhook.get("url") == WEBHOOK, 120, lambda: "no webhook")
         yield up, sb
     finally:
+        # Shown by pytest when the test failed.
+        print(await up("logs", "--no-color", "--tail", "300", "bot1", "bot2", check=False))  # noqa: T201
         await up("down", "-v", "--remove-orphans", timeout=300, check=False)
         await sb.stop()
 
@@ -186,3 +188,39 @@ async def test_the_compose_deployment_serves_shares_the_load_and_survives_a_kill
     assert people.split() == ["10"]
     await camille.send("/report")
     await camille.expect("Tableau de bord", timeout=60)
+
+
+async def test_a_killed_redis_or_postgresql_loses_no_update(
+    deployment: tuple[Deployment, Sandbox],
+) -> None:
+    up, sb = deployment
+    anna = sb.user("Anna", language_code="fr")
+    await anna.send("/start")
+    await anna.press("Coordonner")
+    await anna.press("Rejoindre")
+    await anna.expect("Quel nom")
+
+    for service, answer, then in (
+        ("redis", "Anna", "code postal"),
+        ("postgres", "29200", "disponible"),
+    ):
+        await up("kill", "-s", "SIGKILL", service)
+        await anna.send(answer)
+        await asyncio.sleep(3)
+        # Not answered, and not confirmed to Telegram either: it keeps posting it.
+        assert not [m for m in anna.replies() if then in m.text]
+        await up("start", service)
+        await anna.expect(then, timeout=60)
+        await asyncio.sleep(1)
+        assert len([m for m in anna.replies() if then in m.text]) == 1  # handled once
+    await anna.press("Samedis", timeout=30)
+    await anna.press("Terminé", timeout=30)
+    await anna.expect("numéro", timeout=30)
+    await anna.send("Passer")
+    await anna.expect("Bienvenue", timeout=30)
+    kept = await up(
+        "exec", "-T", "postgres", "psql", "-U", "terrain", "-tAc",
+        "SELECT display_name, postal_code FROM people",
+    )  # fmt: skip
+    assert kept.split() == ["Anna|29200"]
+    assert not [m for m in anna.transcript if m.from_bot and "erreur" in m.text.lower()]

@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Terrain
+from bot.errors import unavailable
 from sandbox import Sandbox
 from tests.bot.helpers import sign_up
 
@@ -83,3 +85,24 @@ async def test_postgresql_going_away_delays_updates_and_loses_none(
     assert sum("/mydata" in text for text in replies[-3:]) == 1
     assert not any("Désolé" in text for text in replies)
     assert sandbox.updates.delivered - handed_out >= 2
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "terrain-no-such-host.invalid",  # its name gone: a stopped container leaves the DNS
+        "127.0.0.1:1",  # nothing listening
+    ],
+)
+async def test_a_database_host_that_is_not_there_is_an_outage_not_a_bug(host: str) -> None:
+    """asyncpg raises these unwrapped while connecting; taken for a bug, the update would be
+    confirmed with nothing done (seen with docker-compose.yml: PostgreSQL's container killed,
+    tests/test_compose.py)."""
+    engine = create_async_engine(f"postgresql+asyncpg://terrain@{host}/terrain")
+    try:
+        with pytest.raises(OSError) as raised:
+            async with engine.connect():
+                pass
+    finally:
+        await engine.dispose()
+    assert unavailable(raised.value)
