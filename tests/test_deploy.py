@@ -55,7 +55,12 @@ def test_the_two_bots_serve_webhooks_on_the_port_the_proxy_reaches(
 ) -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'CMD ["terrain", "run", "--webhook"]' in dockerfile
-    proxied = compose["services"]["caddy"]["command"]
+    assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in compose["services"]["caddy"]["volumes"]
+    [proxied] = [
+        line.split()[1:-1]
+        for line in (ROOT / "Caddyfile").read_text().splitlines()
+        if line.strip().startswith("reverse_proxy")
+    ]
     for bot in ("bot1", "bot2"):
         environment = compose["services"][bot]["environment"]
         assert f"{bot}:{environment['TERRAIN_WEBHOOK_PORT']}" in proxied
