@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util.concurrency import await_only
 
 Outcome = tuple[Any, list[Any] | None, int | None, int]
@@ -78,6 +79,16 @@ def _run(connection: aiosqlite.Connection, operation: str, parameters: Any) -> O
         return cursor.description, rows, cursor.lastrowid, cursor.rowcount
     finally:
         cursor.close()
+
+
+def _run_alone(connection: aiosqlite.Connection, operation: str, parameters: Any) -> None:
+    """In aiosqlite's thread: one statement and its commit, or its rollback."""
+    try:
+        connection._conn.execute(operation, parameters).close()
+        connection._conn.commit()
+    except BaseException:
+        connection._conn.rollback()
+        raise
 
 
 def _run_all(connection: aiosqlite.Connection, statements: list[str]) -> None:
@@ -131,6 +142,19 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
             self.await_(self._connection._execute(_run_all, self._connection, statements))
         except Exception as error:
             self._handle_exception(error)
+
+    async def write_alone(self, operation: str, parameters: tuple[Any, ...]) -> None:
+        """One write in a transaction of its own, in one trip to the thread, the engine's
+        write lock held meanwhile; for a caller that bypasses SQLAlchemy's Connection
+        (models/lone_writes.py). Its failure is SQLAlchemy's error, as if it had not."""
+        try:
+            await self.dbapi.write_lock.acquire()
+            try:
+                await self._connection._execute(_run_alone, self._connection, operation, parameters)
+            finally:
+                self.dbapi.write_lock.release()
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(operation, parameters, error, sqlite3.Error) from error
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         return super().cursor(server_side) if server_side else _Cursor(self)

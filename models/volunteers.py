@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import queue
 from models.consent import NoticeProof, consent_event, consents_of
 from models.database import Database
+from models.lone_writes import LoneWrite
 from models.people import AT_SIGNUP, AuditEvent, Person, Purpose, Status, Team
 from models.runtime import ConversationState
 
@@ -57,10 +58,12 @@ def _conversation_upsert(dialect: str) -> Any:
 
 
 _CONVERSATION_WRITES = {
-    dialect: _conversation_upsert(dialect) for dialect in ("sqlite", "postgresql")
+    dialect: LoneWrite(_conversation_upsert(dialect)) for dialect in ("sqlite", "postgresql")
 }
-_CONVERSATION_END = delete(ConversationState.__table__).where(
-    ConversationState.__table__.c.key == bindparam("conversation_key")
+_CONVERSATION_END = LoneWrite(
+    delete(ConversationState.__table__).where(
+        ConversationState.__table__.c.key == bindparam("conversation_key")
+    )
 )
 
 
@@ -73,15 +76,15 @@ async def save_conversation(
     now: datetime,
 ) -> None:
     """Write a conversation whose current row the caller knows, in one statement: an upsert,
-    or a delete once it has ended (nothing left behind). On a bare connection: it is the write
-    of most updates, and an ORM session around one statement cost a third of it."""
+    or a delete once it has ended (nothing left behind). The write of most updates, so not in
+    an ORM session (a third of its cost), and on SQLite not even through SQLAlchemy's
+    Connection (models/lone_writes.py)."""
     engine = db.kw["bind"]
-    async with engine.begin() as connection:
-        if state is None and not data:
-            await connection.execute(_CONVERSATION_END, {"conversation_key": key})
-            return
-        row = {"key": key, "user_id": user_id, "state": state, "data": data, "updated_at": now}
-        await connection.execute(_CONVERSATION_WRITES[engine.dialect.name], row)
+    if state is None and not data:
+        await _CONVERSATION_END.run(engine, {"conversation_key": key})
+        return
+    row = {"key": key, "user_id": user_id, "state": state, "data": data, "updated_at": now}
+    await _CONVERSATION_WRITES[engine.dialect.name].run(engine, row)
 
 
 async def team_by_invite(db: Database, token: str) -> Team | None:

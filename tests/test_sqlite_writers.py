@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Integer, String, column, event, insert, table, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models.database import create_engine
+from models.database import create_engine, upgrade
+from models.lone_writes import LoneWrite
 from models.sqlite_driver import OneTripDBAPI
+from models.volunteers import _conversation_upsert
 
 
 def _no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
@@ -92,3 +95,69 @@ async def test_commit_and_rollback_still_end_what_was_written(engine: AsyncEngin
         await connection.scalar(text("SELECT count(*) FROM marks"))
         await connection.commit()  # read only: nothing to commit
         assert (await connection.execute(text("SELECT who FROM marks"))).scalars().all() == ["kept"]
+
+
+MARKS = table("marks", column("id", Integer), column("who", String))
+
+
+async def test_lone_writes_take_their_turn_among_transactions(engine: AsyncEngine) -> None:
+    lone = LoneWrite(insert(MARKS))
+
+    async def transaction(who: str) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(insert(MARKS), {"who": who})
+            await asyncio.sleep(0.01)  # the lone writes try meanwhile
+            await connection.execute(insert(MARKS), {"who": who})
+
+    await asyncio.gather(
+        *(transaction(f"t{n}") for n in range(6)),
+        *(lone.run(engine, {"who": f"lone{n}"}) for n in range(12)),
+    )
+    async with engine.connect() as connection:
+        found = (await connection.execute(text("SELECT who FROM marks"))).scalars().all()
+    assert len(found) == 24 and sum(who.startswith("lone") for who in found) == 12
+
+
+async def test_a_failed_lone_write_is_undone_reported_and_hands_the_turn_on(
+    engine: AsyncEngine,
+) -> None:
+    lone = LoneWrite(insert(MARKS))
+    await lone.run(engine, {"id": 1, "who": "first"})
+    with pytest.raises(IntegrityError):  # SQLAlchemy's error, as through its Connection
+        await lone.run(engine, {"id": 1, "who": "again"})
+    await lone.run(engine, {"id": 2, "who": "next"})
+    async with engine.connect() as connection:
+        found = (await connection.execute(text("SELECT who FROM marks ORDER BY id"))).scalars()
+        assert found.all() == ["first", "next"]
+
+
+async def test_a_lone_write_behind_a_writer_held_too_long_fails_as_sqlite_would(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as holder:
+        await holder.execute(text("INSERT INTO marks (who) VALUES ('holder')"))
+        with pytest.raises(OperationalError, match="database is locked"):
+            await LoneWrite(insert(MARKS)).run(engine, {"who": "lone"})
+        await holder.rollback()
+
+
+async def test_a_lone_write_stores_values_as_sqlalchemy_would(tmp_path: Path) -> None:
+    """The conversation upsert, both ways: the stored text is the same (JSON, UTC times)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    await asyncio.to_thread(upgrade, url)
+    engine = create_engine(url)
+    at = datetime(2026, 12, 7, 15, 4, 5, 123456, tzinfo=timezone(timedelta(hours=1)))
+    data = {"answers": {"doors": 40}, "note": "Déjà vu <b>", "q": 12}
+    upsert = _conversation_upsert("sqlite")
+    row = {"user_id": 7, "state": "Debrief:step", "data": data, "updated_at": at}
+    stored = text("SELECT user_id, state, data, updated_at FROM conversation_states ORDER BY key")
+    try:
+        await LoneWrite(upsert).run(engine, {"key": "a-lone", **row})
+        async with engine.begin() as connection:
+            await connection.execute(upsert, {"key": "b-sqlalchemy", **row})
+        async with engine.connect() as connection:
+            lone, through_sqlalchemy = (await connection.execute(stored)).all()
+    finally:
+        await engine.dispose()
+    assert lone == through_sqlalchemy
+    assert lone.updated_at == "2026-12-07 14:04:05.123456"

@@ -1,0 +1,50 @@
+"""Writes that are a transaction of their own and run on almost every update: a conversation's
+new state after each answer. On SQLite they skip SQLAlchemy's Connection and go to the driver's
+connection in one trip to aiosqlite's thread (the statement compiled once, its values encoded
+by the columns' own types). Through the Connection the conversation upsert cost 0.73 ms of the
+event loop's CPU: a begin, an execute and a commit, each through a greenlet, and a compile
+every time (SQLAlchemy gives an ON CONFLICT upsert no cache key); this way, about 0.1 ms.
+PostgreSQL keeps SQLAlchemy's path (its pool's error handling and invalidation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import Executable
+
+Prepared = tuple[str, tuple[str, ...], list[Callable[[Any], Any] | None]]
+
+
+class LoneWrite:
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._prepared: dict[tuple[str, ...], Prepared] = {}
+
+    def _prepare(self, dialect: Dialect, keys: tuple[str, ...]) -> Prepared:
+        compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
+        names = tuple(compiled.positiontup or ())
+        encoders = [
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in names
+        ]
+        return str(compiled), names, encoders
+
+    async def run(self, engine: AsyncEngine, values: Mapping[str, Any]) -> None:
+        if engine.dialect.name != "sqlite":
+            async with engine.begin() as connection:
+                await connection.execute(self.statement, dict(values))
+            return
+        keys = tuple(values)
+        if (prepared := self._prepared.get(keys)) is None:
+            prepared = self._prepared[keys] = self._prepare(engine.dialect, keys)
+        sql, names, encoders = prepared
+        parameters = tuple(
+            values[name] if encode is None else encode(values[name])
+            for name, encode in zip(names, encoders, strict=True)
+        )
+        async with engine.connect() as connection:
+            pooled = await connection.get_raw_connection()
+            await pooled.dbapi_connection.write_alone(sql, parameters)  # type: ignore[union-attr]
