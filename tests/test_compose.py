@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from sandbox import Sandbox
+from sandbox import Sandbox, User
 from tests.bot.helpers import sign_up
 from tests.bot.test_broadcast import got, write
 from tests.conftest import ADMIN_ID, TOKEN
@@ -89,6 +89,23 @@ class Deployment:
         raise AssertionError("Caddy made no certificate for localhost")
 
 
+async def up_to_the_name(user: User) -> None:
+    """A sign-up as far as the name question, where the tests below break something."""
+    await user.send("/start")
+    await user.press("Coordonner")
+    await user.press("Rejoindre")
+    await user.expect("Quel nom")
+
+
+async def on_from_availability(user: User) -> None:
+    """The rest of it, with room for a post that has to be made again."""
+    await user.press("Samedis", timeout=30)
+    await user.press("Terminé", timeout=30)
+    await user.expect("numéro", timeout=30)
+    await user.send("Passer")
+    await user.expect("Bienvenue", timeout=30)
+
+
 @pytest.fixture
 async def deployment(tmp_path: Path) -> AsyncIterator[tuple[Deployment, Sandbox]]:
     command = compose_command()
@@ -149,19 +166,12 @@ async def test_the_compose_deployment_serves_shares_the_load_and_survives_a_kill
 
     # bot1 dies in the middle of a sign-up: the conversation, in Redis, goes on through bot2.
     anna = sb.user("Anna", language_code="fr")
-    await anna.send("/start")
-    await anna.press("Coordonner")
-    await anna.press("Rejoindre")
-    await anna.expect("Quel nom")
+    await up_to_the_name(anna)
     await up("kill", "-s", "SIGKILL", "bot1")
     await anna.send("Anna")
     await anna.expect("code postal", timeout=30)
     await anna.send("29200")
-    await anna.press("Samedis", timeout=30)
-    await anna.press("Terminé", timeout=30)
-    await anna.expect("numéro", timeout=30)
-    await anna.send("Passer")
-    await anna.expect("Bienvenue", timeout=30)
+    await on_from_availability(anna)
     # Posts Caddy could not hand to a bot (502) were posted again, as Telegram does.
     answers = sb.webhook_delivery.answers if sb.webhook_delivery else []
     print("webhook posts by status:", Counter(answers))  # noqa: T201
@@ -199,10 +209,7 @@ async def test_a_killed_redis_or_postgresql_loses_no_update(
 ) -> None:
     up, sb = deployment
     anna = sb.user("Anna", language_code="fr")
-    await anna.send("/start")
-    await anna.press("Coordonner")
-    await anna.press("Rejoindre")
-    await anna.expect("Quel nom")
+    await up_to_the_name(anna)
 
     for service, answer, then in (
         ("redis", "Anna", "code postal"),
@@ -217,11 +224,7 @@ async def test_a_killed_redis_or_postgresql_loses_no_update(
         await anna.expect(then, timeout=60)
         await asyncio.sleep(1)
         assert len([m for m in anna.replies() if then in m.text]) == 1  # handled once
-    await anna.press("Samedis", timeout=30)
-    await anna.press("Terminé", timeout=30)
-    await anna.expect("numéro", timeout=30)
-    await anna.send("Passer")
-    await anna.expect("Bienvenue", timeout=30)
+    await on_from_availability(anna)
     kept = await up(
         "exec", "-T", "postgres", "psql", "-U", "terrain", "-tAc",
         "SELECT display_name, postal_code FROM people",
