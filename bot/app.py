@@ -25,6 +25,7 @@ from bot.polling import Poller
 from bot.progress import BroadcastProgress
 from bot.read_ahead import read_ahead
 from bot.retry import RetryBriefly
+from bot.routing import IndexedDispatcher
 from bot.session import TelegramSession
 from bot.settings import Settings
 from bot.storage import DatabaseStorage, conversation_storage
@@ -130,7 +131,7 @@ class Terrain:
         add_digests(self.scheduler, self.db, self.dashboards, live_every_s)
 
     def _dispatcher(self) -> Dispatcher:
-        dp = Dispatcher(
+        dp = IndexedDispatcher(
             storage=self.conversations,
             events_isolation=self.isolation,
             # Erasure reaches conversation state wherever it is kept (Redis included).
