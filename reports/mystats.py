@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
 
 from models.database import Database
 from models.missions import HOLDS_A_PLACE, Assignment, AssignmentStatus, Mission, MissionStatus
@@ -58,12 +59,16 @@ def week_start(now: datetime, timezone: str) -> datetime:
     return datetime.combine(monday, time(0, 0), tzinfo=zone)
 
 
-def _since(column: Any, since: datetime | None) -> Any:
+def _since(column: Any, since: Any) -> Any:
     return column >= since if since is not None else True
 
 
-async def stats_for(db: Database, person_id: int, since: datetime | None = None) -> Stats:
-    """A person's figures for missions starting at or after `since` (None: all along)."""
+@cache
+def _queries(all_along: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """stats_for's statements, built once for each kind of period: building them anew (and
+    their cache keys) cost more than running them, on every /mystats."""
+    person_id = bindparam("person_id")
+    since = None if all_along else bindparam("since")
     on_mission = tuple(s.value for s in HOLDS_A_PLACE)
     member_of = select(FieldReportMember.report_id).where(FieldReportMember.person_id == person_id)
     reported = or_(
@@ -110,10 +115,17 @@ async def stats_for(db: Database, person_id: int, since: datetime | None = None)
         Person.status != Status.ERASED.value,
         _since(Person.created_at, since),
     )
+    return missions_query, counts_query, recruits_query
+
+
+async def stats_for(db: Database, person_id: int, since: datetime | None = None) -> Stats:
+    """A person's figures for missions starting at or after `since` (None: all along)."""
+    missions_query, counts_query, recruits_query = _queries(since is None)
+    params = {"person_id": person_id, "since": since}
     async with db() as session:
-        accepted, done = (await session.execute(missions_query)).one()
-        sums = (await session.execute(counts_query)).one()
-        recruits = await session.scalar(recruits_query)
+        accepted, done = (await session.execute(missions_query, params)).one()
+        sums = (await session.execute(counts_query, params)).one()
+        recruits = await session.scalar(recruits_query, params)
     size = len(SHOWN)
     return Stats(
         accepted=int(accepted),

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from models.database import Database
 from models.missions import Mission
@@ -116,25 +118,35 @@ def standing_of(figures: Figures) -> Standing:
     )
 
 
+@cache
+def _figures_queries() -> tuple[Select[Any], ...]:
+    """figures_of's statements, built once: building them anew (and their cache keys) took
+    longer than running them, on every report sent (bench/updates_mix.py)."""
+    person_id = bindparam("person_id")
+    people = bindparam("people", expanding=True)
+    return (
+        select(Person.role, Person.status).where(Person.id == person_id),
+        done_missions(None, people),
+        figures(None, people),
+        select(func.count(Person.id)).where(
+            Person.referred_by_id == person_id, Person.status != Status.ERASED.value
+        ),
+        select(FieldReport.created_at, Mission.ends_at)
+        .join(Mission, Mission.id == FieldReport.mission_id)
+        .where(FieldReport.author_id == person_id),
+    )
+
+
 async def figures_of(db: Database, person_id: int, timezone: str) -> Figures:
     """A person's figures all along."""
-    done = done_missions(None, [person_id])
+    who, done, totals, recruited, on_time = _figures_queries()
+    params = {"person_id": person_id, "people": [person_id]}
     async with db() as session:
-        person = await session.get_one(Person, person_id)
-        started = [row.starts_at for row in await session.execute(done)]
-        _, _, _, doors, leaflets = (await session.execute(figures(None, [person_id]))).one()
-        recruits = await session.scalar(
-            select(func.count(Person.id)).where(
-                Person.referred_by_id == person_id, Person.status != Status.ERASED.value
-            )
-        )
-        filed = (
-            await session.execute(
-                select(FieldReport.created_at, Mission.ends_at)
-                .join(Mission, Mission.id == FieldReport.mission_id)
-                .where(FieldReport.author_id == person_id)
-            )
-        ).all()
+        role, status = (await session.execute(who, params)).one()
+        started = [row.starts_at for row in await session.execute(done, params)]
+        _, _, _, doors, leaflets = (await session.execute(totals, params)).one()
+        recruits = await session.scalar(recruited, params)
+        filed = (await session.execute(on_time, params)).all()
     return Figures(
         missions=len(started),
         weeks=len({week_start(start, timezone) for start in started}),
@@ -142,7 +154,7 @@ async def figures_of(db: Database, person_id: int, timezone: str) -> Figures:
         leaflets=int(leaflets),
         recruits=int(recruits or 0),
         on_time=sum(1 for created, ends in filed if created <= ends + ON_TIME),
-        leads=Role(person.role).rank >= Role.TEAM_LEAD.rank and person.status != Status.ERASED,
+        leads=Role(role).rank >= Role.TEAM_LEAD.rank and status != Status.ERASED,
     )
 
 
