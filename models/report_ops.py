@@ -8,9 +8,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,28 +62,62 @@ async def _on_mission(session: AsyncSession, mission_id: int, person_id: int) ->
     return status in ON_MISSION
 
 
+def _reported(mission_id: Any, person_id: Any) -> ColumnElement[bool]:
+    """Whether the person filed a report on the mission, or a group report counts them."""
+    return or_(
+        exists().where(FieldReport.mission_id == mission_id, FieldReport.author_id == person_id),
+        exists().where(
+            FieldReportMember.mission_id == mission_id, FieldReportMember.person_id == person_id
+        ),
+    )
+
+
+@cache
+def _checking() -> Select[Any]:
+    """The mission, the person's place on it, their report and whether a group report counts
+    them: one statement, built once."""
+    mission_id, person_id = bindparam("mission_id"), bindparam("person_id")
+    place = select(Assignment.status).where(
+        Assignment.mission_id == Mission.id, Assignment.person_id == person_id
+    )
+    covered = exists().where(
+        FieldReportMember.mission_id == Mission.id, FieldReportMember.person_id == person_id
+    )
+    return (
+        select(Mission, place.scalar_subquery(), FieldReport, covered)
+        .outerjoin(
+            FieldReport,
+            and_(FieldReport.mission_id == Mission.id, FieldReport.author_id == person_id),
+        )
+        .where(Mission.id == mission_id)
+    )
+
+
 async def check(
     db: Database, mission_id: int, person_id: int, now: datetime
 ) -> tuple[Mission | None, Refusal | None, FieldReport | None]:
     """Whether this person may report this mission now: (mission, refusal, their report)."""
     async with db() as session:
-        mission = await session.get(Mission, mission_id)
-        if mission is None:
-            return None, Refusal.MISSING, None
-        if mission.status == MissionStatus.CANCELLED:
-            return mission, Refusal.CANCELLED, None
-        if not await _on_mission(session, mission_id, person_id):
-            return mission, Refusal.NOT_YOURS, None
-        if mission.starts_at > now:
-            return mission, Refusal.NOT_YET, None
-        report = await _report_of(session, mission_id, person_id)
-        if report is not None:
-            return mission, Refusal.ALREADY, report
-        if await _covered(session, mission_id, person_id):
-            return mission, Refusal.COVERED, None
-        if mission.ends_at + LATE_LIMIT < now:
-            return mission, Refusal.TOO_OLD, None
-        return mission, None, None
+        found = await session.execute(
+            _checking(), {"mission_id": mission_id, "person_id": person_id}
+        )
+        row = found.first()
+    if row is None:
+        return None, Refusal.MISSING, None
+    mission, place, report, covered = row
+    if mission.status == MissionStatus.CANCELLED:
+        return mission, Refusal.CANCELLED, None
+    if place not in ON_MISSION:
+        return mission, Refusal.NOT_YOURS, None
+    if mission.starts_at > now:
+        return mission, Refusal.NOT_YET, None
+    if report is not None:
+        return mission, Refusal.ALREADY, report
+    if covered:
+        return mission, Refusal.COVERED, None
+    if mission.ends_at + LATE_LIMIT < now:
+        return mission, Refusal.TOO_OLD, None
+    return mission, None, None
 
 
 async def _report_of(session: AsyncSession, mission_id: int, person_id: int) -> FieldReport | None:
@@ -102,28 +137,29 @@ async def _covered(session: AsyncSession, mission_id: int, person_id: int) -> bo
     return found is not None
 
 
+@cache
+def _to_report() -> Select[Any]:
+    person_id = bindparam("person_id")
+    return (
+        select(Mission)
+        .join(Assignment, Assignment.mission_id == Mission.id)
+        .where(
+            Assignment.person_id == person_id,
+            Assignment.status.in_(ON_MISSION),
+            Mission.status != MissionStatus.CANCELLED.value,
+            Mission.starts_at <= bindparam("now"),
+            Mission.ends_at >= bindparam("earliest"),
+            ~_reported(Mission.id, person_id),
+        )
+        .order_by(Mission.starts_at)
+    )
+
+
 async def to_report(db: Database, person_id: int, now: datetime) -> list[Mission]:
     """Missions this person was on, started, not cancelled, not yet reported or covered."""
     async with db() as session:
-        missions = await session.scalars(
-            select(Mission)
-            .join(Assignment, Assignment.mission_id == Mission.id)
-            .where(
-                Assignment.person_id == person_id,
-                Assignment.status.in_(ON_MISSION),
-                Mission.status != MissionStatus.CANCELLED.value,
-                Mission.starts_at <= now,
-                Mission.ends_at >= now - LATE_LIMIT,
-            )
-            .order_by(Mission.starts_at)
-        )
-        found = []
-        for mission in missions:
-            if await _report_of(session, mission.id, person_id) is None and not await _covered(
-                session, mission.id, person_id
-            ):
-                found.append(mission)
-        return found
+        params = {"person_id": person_id, "now": now, "earliest": now - LATE_LIMIT}
+        return list(await session.scalars(_to_report(), params))
 
 
 async def editable(db: Database, person_id: int, now: datetime) -> list[FieldReport]:
@@ -164,16 +200,11 @@ async def teammates(db: Database, mission_id: int, lead_id: int) -> list[tuple[i
                 Assignment.mission_id == mission_id,
                 Assignment.status.in_(ON_MISSION),
                 Person.id != lead_id,
+                ~_reported(mission_id, Person.id),
             )
             .order_by(Person.display_name, Person.id)
         )
-        found = []
-        for person_id, name in rows:
-            if await _report_of(session, mission_id, person_id) is None and not await _covered(
-                session, mission_id, person_id
-            ):
-                found.append((person_id, name or "?"))
-        return found
+        return [(person_id, name or "?") for person_id, name in rows]
 
 
 def _apply(report: FieldReport, answers: dict[str, Any]) -> None:
@@ -206,9 +237,9 @@ async def submit(
 async def _submit(
     db: Database, submission: Submission, now: datetime, compose: Compose
 ) -> tuple[FieldReport | None, bool]:
+    params = {"mission_id": submission.mission_id, "person_id": submission.author_id}
     async with db.begin() as session:
-        mission = await session.get_one(Mission, submission.mission_id)
-        report = await _report_of(session, mission.id, submission.author_id)
+        mission, place, report, covered = (await session.execute(_checking(), params)).one()
         if report is None and submission.base_version:
             return None, False
         if report is not None and submission.base_version != report.version:
@@ -216,11 +247,7 @@ async def _submit(
         if report is None:
             # Checked again at the end: the mission may have been cancelled, or a team lead's
             # group report may have counted this person, while they were answering.
-            if (
-                mission.status == MissionStatus.CANCELLED
-                or not await _on_mission(session, mission.id, submission.author_id)
-                or await _covered(session, mission.id, submission.author_id)
-            ):
+            if mission.status == MissionStatus.CANCELLED or place not in ON_MISSION or covered:
                 return None, False
             # Checked before the new row is added: the checks' queries would flush it half-made.
             members = await _members(session, mission.id, submission)

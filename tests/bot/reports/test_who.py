@@ -82,6 +82,38 @@ async def test_group_report_by_a_team_lead(sandbox: Sandbox, app: Terrain) -> No
     assert counted["filed_by"] == "my team lead" and counted["answers"]["doors_knocked"] == 200
 
 
+async def test_a_group_report_offers_only_those_not_yet_counted(
+    sandbox: Sandbox, app: Terrain
+) -> None:
+    lead = sandbox.user("Lena", username="lena", language_code="fr")
+    anna = sandbox.user("Anna", username="anna", language_code="fr")
+    bob = sandbox.user("Bob", username="bob", language_code="fr")
+    chief = await person(app, lead, role=Role.TEAM_LEAD, team="Brest centre")
+    a = await person(app, anna, team="Brest centre")
+    b = await person(app, bob, team="Brest centre")
+    await mission(app, "posters", (chief, a, b))
+    await anna.send("/debrief")  # Anna files her own report: her posters are counted
+    await anna.send("30")
+    await anna.send("12")
+    await skip_tail(anna)
+    await anna.press("Envoyer")
+    await anna.expect("enregistré")
+    await lead.send("/debrief")
+    choices = await lead.expect("Qui était avec vous")
+    names = [text for text in choices.all_buttons if text.startswith("☐")]
+    assert names == ["☐ Bob"]
+    # Bob counted in Lena's report is not offered again, nor asked for his own.
+    await lead.press("Bob")
+    await lead.press("C'est tout")
+    await lead.send("20")
+    await lead.send("5")
+    await skip_tail(lead)
+    await lead.press("Envoyer")
+    await lead.expect("enregistré")
+    await bob.send("/debrief")
+    await bob.expect("Aucune mission")
+
+
 async def test_flags_go_to_the_organizer_without_names(sandbox: Sandbox, app: Terrain) -> None:
     boss, creator = await organizer(app, sandbox)
     anna = sandbox.user("Anna", username="anna", language_code="fr")
