@@ -76,10 +76,8 @@ async def from_reports(
     return totals, dict(topics)
 
 
-async def test_totals_follow_every_report_write(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
-    upgrade(url)
-    engine = create_engine(url)
+async def test_totals_follow_every_report_write(database_url: str) -> None:
+    engine = create_engine(database_url)
     db = create_database(engine)
     try:
         w = Writer(db)
