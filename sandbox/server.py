@@ -107,6 +107,7 @@ class _Handler:
                 raise errors.UNAUTHORIZED
             if method not in CANONICAL.values():
                 raise errors.NOT_FOUND
+            record.content_type = request.content_type
             raw = await read_body(request)
             record.params = dict(raw.fields)
             params = decode_params(method, raw)

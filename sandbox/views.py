@@ -100,6 +100,7 @@ class RequestRecord:
     method: str
     params: dict[str, Any]
     time: float
+    content_type: str = ""  # how the body came: application/json, multipart/form-data...
     ok: bool = False
     error_code: int | None = None
     description: str | None = None

@@ -1,0 +1,71 @@
+"""Terrain's Bot API session (bot/session.py) against the sandbox over HTTP: calls go as JSON,
+uploads as multipart, and what is sent and answered is the same as with aiogram's form."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.session import TelegramSession
+from sandbox import Sandbox
+from tests.conftest import TOKEN
+
+KEYPAD = InlineKeyboardMarkup(
+    inline_keyboard=[
+        [InlineKeyboardButton(text=str(n), callback_data=f"rk:1:n:{n}") for n in (0, 5, 10)],
+        [InlineKeyboardButton(text="Annuler", callback_data="rk:1:cancel:0")],
+    ]
+)
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
+    session = TelegramSession(api=TelegramAPIServer.from_base(sandbox.base_url))
+    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    yield bot
+    await bot.session.close()
+
+
+async def test_a_call_goes_as_json_and_keeps_every_value(sandbox: Sandbox, bot: Bot) -> None:
+    anna = sandbox.user("Anna", language_code="fr")
+    await anna.send("/start")
+    sent = await bot.send_message(
+        anna.id, "<b>0</b> porte", reply_markup=KEYPAD, disable_notification=False
+    )
+    [call] = [r for r in sandbox.requests if r.method == "sendMessage"]
+    assert call.content_type == "application/json" and call.ok
+    # A zero, a False and the default parse mode are sent, as aiogram's form sends them.
+    assert call.params["disable_notification"] is False
+    assert call.params["parse_mode"] == "HTML"
+    [shown] = anna.replies()
+    assert shown.text == "0 porte" and shown.all_buttons == ["0", "5", "10", "Annuler"]
+    assert shown.data_of("0") == "rk:1:n:0"
+    # aiogram's reading of the answer is unchanged: the message, its keypad.
+    assert sent.message_id == shown.message_id and sent.reply_markup is not None
+    assert [[b.callback_data for b in row] for row in sent.reply_markup.inline_keyboard] == [
+        [b.callback_data for b in row] for row in KEYPAD.inline_keyboard
+    ]
+
+
+async def test_an_upload_goes_as_multipart(sandbox: Sandbox, bot: Bot) -> None:
+    anna = sandbox.user("Anna", language_code="fr")
+    await anna.send("/start")
+    data = BufferedInputFile(b"mission,portes\n1,40\n", filename="export.csv")
+    await bot.send_document(anna.id, data, caption="Export")
+    [call] = [r for r in sandbox.requests if r.method == "sendDocument"]
+    assert call.content_type == "multipart/form-data" and call.ok
+    [shown] = anna.replies()
+    assert shown.document is not None and shown.document.data == b"mission,portes\n1,40\n"
+
+
+async def test_a_refused_call_raises_as_before(sandbox: Sandbox, bot: Bot) -> None:
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.get_chat(chat_id=424242)
+    [call] = [r for r in sandbox.requests if r.method == "getChat"]
+    assert call.content_type == "application/json" and call.error_code == 400
