@@ -31,6 +31,7 @@ class Catalogs:
         self.locales: tuple[str, ...] = ("fr", "en")
         self.default_locale = default_locale
         self._messages = {locale: load_catalog(locale, directory) for locale in self.locales}
+        self._translators: dict[str, Translate] = {}
 
     def pick(self, *candidates: str | None) -> str:
         """The first candidate we speak (`fr-CA` counts as `fr`), else the default."""
@@ -42,6 +43,13 @@ class Catalogs:
         return self.default_locale
 
     def translator(self, locale: str) -> Translate:
+        """One function per locale, the same each time: what it renders may be cached by it."""
+        found = self._translators.get(locale)
+        if found is None:
+            found = self._translators[locale] = self._translator(locale)
+        return found
+
+    def _translator(self, locale: str) -> Translate:
         messages = self._messages.get(locale) or self._messages[self.default_locale]
 
         def t(key: str, **fields: object) -> str:

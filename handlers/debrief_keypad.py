@@ -4,6 +4,7 @@ Callback data carry a step index and small numbers only (well under Telegram's 6
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -46,12 +47,31 @@ def _nav(t: Translate, index: int, step: Step, first: bool) -> list[InlineKeyboa
     return row
 
 
-def _keys(t: Translate, data: dict[str, Any], topics: tuple[str, ...]) -> Rows:
+def _keypad(t: Translate, data: dict[str, Any], topics: tuple[str, ...]) -> InlineKeyboardMarkup:
     index, kind = data["i"], data["kind"]
+    step = flows.flow(kind)[index]
+    first = index == flows.visible(kind, data["answers"])[0]
+    cur = data.get("cur", 0) if step.kind == "count" else 0
+    chosen = tuple(data.get("cur_topics", [])) if step.kind == "topics" else ()
+    return _drawn(t, kind, index, first, cur, chosen, topics)
+
+
+@lru_cache(maxsize=2048)
+def _drawn(
+    t: Translate,
+    kind: str,
+    index: int,
+    first: bool,
+    cur: int,
+    chosen: tuple[str, ...],
+    topics: tuple[str, ...],
+) -> InlineKeyboardMarkup:
+    """A keypad, drawn once for each look it can have: every answer and tap shows one, and
+    drawing its dozen buttons (each a pydantic model, its callback data packed) cost more
+    than the rest of the step. Shared, so never changed once drawn."""
     step = flows.flow(kind)[index]
     rows: Rows = []
     if step.kind == "count":
-        cur = data.get("cur", 0)
         rows.append([button(str(n), KeyCb(i=index, a="n", v=n)) for n in step.presets])
         rows.append(
             [
@@ -71,7 +91,6 @@ def _keys(t: Translate, data: dict[str, Any], topics: tuple[str, ...]) -> Rows:
         ]
         rows += [places[n : n + 3] for n in range(0, len(places), 3)]
     elif step.kind == "topics":
-        chosen = set(data.get("cur_topics", []))
         ticks = [
             button(
                 f"{'☑' if tag in chosen else '☐'} {topic_label(t, tag)}",
@@ -81,9 +100,8 @@ def _keys(t: Translate, data: dict[str, Any], topics: tuple[str, ...]) -> Rows:
         ]
         rows += [ticks[n : n + 2] for n in range(0, len(ticks), 2)]
         rows.append([button(t("report.done_button"), KeyCb(i=index, a="ok"))])
-    first = index == flows.visible(kind, data["answers"])[0]
     rows.append(_nav(t, index, step, first))
-    return rows
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def topic_label(t: Translate, tag: str) -> str:
@@ -113,7 +131,7 @@ def question(
         parts.append(t("report.current", value=data["cur"]))
     if error:
         parts.append(f"⚠️ {error}")
-    return "\n\n".join(parts), InlineKeyboardMarkup(inline_keyboard=_keys(t, data, topics))
+    return "\n\n".join(parts), _keypad(t, data, topics)
 
 
 def high_check(t: Translate, data: dict[str, Any], value: int) -> tuple[str, InlineKeyboardMarkup]:
