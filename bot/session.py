@@ -13,6 +13,7 @@ s) over bench/updates_mix.py, 46 once held here."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from aiogram import Bot
@@ -43,6 +44,8 @@ class TelegramSession(AiohttpSession):
         fields = {}
         for key, value in method.model_dump(warnings=False).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if isinstance(value, datetime | timedelta):
+                prepared = int(prepared)  # aiogram writes the Unix time as a form's text
             if prepared is not None and prepared != "":
                 fields[key] = prepared
         return None if files else self.json_dumps(fields)

@@ -3,13 +3,16 @@ uploads as multipart, and what is sent and answered is the same as with aiogram'
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import CreateChatInviteLink
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.session import TelegramSession
@@ -51,6 +54,13 @@ async def test_a_call_goes_as_json_and_keeps_every_value(sandbox: Sandbox, bot: 
     assert [[b.callback_data for b in row] for row in sent.reply_markup.inline_keyboard] == [
         [b.callback_data for b in row] for row in KEYPAD.inline_keyboard
     ]
+
+
+async def test_a_time_goes_as_unix_time(sandbox: Sandbox, bot: Bot) -> None:
+    body = bot.session.json_body(  # type: ignore[attr-defined]
+        bot, CreateChatInviteLink(chat_id=-100, expire_date=datetime(2026, 12, 8, tzinfo=UTC))
+    )
+    assert body is not None and json.loads(body)["expire_date"] == 1796688000
 
 
 async def test_an_upload_goes_as_multipart(sandbox: Sandbox, bot: Bot) -> None:
