@@ -2,7 +2,7 @@
 
 aiogram offers each event to every router in turn, checking each handler's filters until one
 matches: with Terrain's 19 routers and ~150 handlers, a typed answer to a report's question
-passed through a dozen routers first, each copying the event's ~25 keyword arguments half a
+went through nine other routers first, each copying the event's ~25 keyword arguments half a
 dozen times, and routing cost more than the echo bot's whole update (bench/updates_mix.py).
 
 Most handlers name what they wait for: a command, a callback-data prefix, a conversation

@@ -67,8 +67,8 @@ def _drawn(
     topics: tuple[str, ...],
 ) -> InlineKeyboardMarkup:
     """A keypad, drawn once for each look it can have: every answer and tap shows one, and
-    drawing its dozen buttons (each a pydantic model, its callback data packed) cost more
-    than the rest of the step. Shared, so never changed once drawn."""
+    its dozen buttons (each a pydantic model, its callback data packed) took ~0.17 ms of a
+    step's ~3.5. Shared, so never changed once drawn."""
     step = flows.flow(kind)[index]
     rows: Rows = []
     if step.kind == "count":
