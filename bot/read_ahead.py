@@ -2,9 +2,13 @@
 the database one by one (its update-id claim, the acting person, the conversation state),
 asked for the whole batch in one transaction.
 
-Only the updates of people who have a single update in the batch, and none still running, are
-read ahead: for them, nothing handled meanwhile can change what was read. The others, and every
-update fed without a batch, are read one by one as before (bot/middlewares.py)."""
+Only each person's first update in the batch is read ahead, and none of those whose earlier
+updates are still running: with the conversations in the database one person's updates in a
+chat are handled in the order they came (bot/storage.py `OneAtATime`), so nothing of theirs
+can change what was read before that first one runs. A person with updates in two chats is
+read one by one: those run side by side. Their later updates (a phone with bad signal sends
+a few at once), and every update fed without a batch, are read one by one as before
+(bot/middlewares.py), after the earlier ones are done."""
 
 from __future__ import annotations
 
@@ -91,16 +95,24 @@ async def read_ahead(
     """Claim the batch's updates (those read ahead), and read their people and, when the
     conversations are kept in the database, their conversations. `busy`: users whose earlier
     updates are still being handled."""
-    users = [(update.update_id, user_id_of(update)) for update in updates]
-    # A user counted per update handed out: the same update twice is two.
-    counts = Counter(user for _, user in users)
-    batch = ReadAhead(
-        covered={
-            u: user
-            for u, user in users
-            if user is not None and counts[user] == 1 and user not in busy
-        }
-    )
+    users = []
+    places: dict[int | None, set[tuple[Any, ...]]] = {}
+    for update in updates:
+        context = UserContextMiddleware.resolve_event_context(update)
+        users.append((update.update_id, context.user_id))
+        place = (context.chat_id, context.thread_id, context.business_connection_id)
+        places.setdefault(context.user_id, set()).add(place)
+    # In order are only one person's updates in one chat: in two chats they run side by side.
+    seen = set(busy) | {user for user, found in places.items() if len(found) > 1}
+    if not conversations:
+        # Redis's lock keeps no order among a chat's waiting updates, so a later one could run
+        # first: there only people with a single update in the batch are read ahead.
+        seen |= {user for user, count in Counter(user for _, user in users).items() if count > 1}
+    batch = ReadAhead()
+    for update_id, user in users:
+        if user is not None and user not in seen:
+            batch.covered[update_id] = user
+        seen.add(user)
     if not batch.covered:
         return batch
     once = list(batch.covered.values())

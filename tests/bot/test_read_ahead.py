@@ -13,15 +13,16 @@ from sandbox import Sandbox
 from tests.bot.helpers import sign_up
 
 
-def _message(update_id: int, user_id: int, text: str) -> Update:
+def _message(update_id: int, user_id: int, text: str, group: int | None = None) -> Update:
     sender: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"U{user_id}"}
+    private = {"id": user_id, "type": "private", "first_name": sender["first_name"]}
     return Update.model_validate(
         {
             "update_id": update_id,
             "message": {
                 "message_id": update_id,
                 "date": 1_780_000_000,
-                "chat": {"id": user_id, "type": "private", "first_name": sender["first_name"]},
+                "chat": private if group is None else {"id": group, "type": "group", "title": "G"},
                 "from": sender,
                 "text": text,
             },
@@ -45,7 +46,7 @@ async def test_one_batch_mixing_people_answers_each_update_once(
     seen = len(anna.transcript)
     # Queued in one go, so one getUpdates hands them out together: Anna (a volunteer), Tom
     # (half-way through signing up: his state comes from the batch's reading) and Léa, whose
-    # one update comes twice (hers are then read one by one, and the copy is dropped).
+    # one update comes twice (the first copy is read ahead, the second dropped).
     await anna.send("/help")
     await tom.send("Tom Martin")
     await lea.send("/help", duplicate=True)
@@ -61,7 +62,7 @@ async def test_one_batch_mixing_people_answers_each_update_once(
     await tom.expect("disponible")
 
 
-async def test_read_ahead_claims_once_and_skips_people_with_two_updates_or_one_running(
+async def test_read_ahead_claims_once_and_reads_only_a_persons_first_update_in_order(
     sandbox: Sandbox, terrain: Terrain
 ) -> None:
     anna = sandbox.user("Anna", language_code="fr")
@@ -74,8 +75,17 @@ async def test_read_ahead_claims_once_and_skips_people_with_two_updates_or_one_r
         _message(9_002, stranger, "/start"),
     ]
     first = await read_ahead(terrain.db, terrain.clock, updates)
-    assert first.covered == {9_000: anna.id}  # the stranger has two: read one by one
-    assert first.claimed == {9_000}
+    # The stranger's /start runs after his /help, in order: it reads for itself then.
+    assert first.covered == {9_000: anna.id, 9_001: stranger}
+    assert first.claimed == {9_000, 9_001}
+    # With conversations in Redis, whose lock keeps no order, only single updates are read.
+    later = [_message(9_010, stranger, "/help"), _message(9_011, stranger, "/start")]
+    redis = await read_ahead(terrain.db, terrain.clock, later, conversations=False)
+    assert redis.covered == {} and redis.claimed == set()
+    # Updates in two chats run side by side: the private one could change her first.
+    two_chats = [_message(9_020, anna.id, "/help", group=-500), _message(9_021, anna.id, "/stop")]
+    apart = await read_ahead(terrain.db, terrain.clock, two_chats)
+    assert apart.covered == {} and apart.claimed == set()
     person = first.person(anna.id)
     assert person is not None and person.display_name == "Anna"
     again = await read_ahead(terrain.db, terrain.clock, updates[:1])
