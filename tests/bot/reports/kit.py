@@ -87,3 +87,12 @@ async def skip_tail(user: Any, skip: str = "Passer") -> None:
     """Topics, note, photo, location: all skipped."""
     for _ in range(4):
         await user.press(skip)
+
+
+async def file_counts(user: Any, *counts: str) -> None:
+    """Type the counts, skip the rest, send, and see it recorded (a French speaker)."""
+    for count in counts:
+        await user.send(count)
+    await skip_tail(user)
+    await user.press("Envoyer")
+    await user.expect("enregistré")

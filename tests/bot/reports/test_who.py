@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from bot.app import Terrain
 from models.missions import MissionStatus
@@ -12,7 +13,7 @@ from models.people import Role
 from sandbox import Sandbox
 from tests.bot.helpers import all_rows
 from tests.bot.missions.kit import outbox, person
-from tests.bot.reports.kit import mission, organizer, reports, skip_tail
+from tests.bot.reports.kit import file_counts, mission, organizer, reports, skip_tail
 
 
 async def test_refusals_say_why(sandbox: Sandbox, app: Terrain) -> None:
@@ -37,13 +38,23 @@ async def test_refusals_say_why(sandbox: Sandbox, app: Terrain) -> None:
     await stranger.expect("/start")
 
 
+async def _team(sandbox: Sandbox, app: Terrain, bob_speaks: str) -> tuple[Any, Any]:
+    """Lena, a team lead, with Anna and Bob in her team: their chats, then their people."""
+    users = (
+        sandbox.user("Lena", username="lena", language_code="fr"),
+        sandbox.user("Anna", username="anna", language_code="fr"),
+        sandbox.user("Bob", username="bob", language_code=bob_speaks),
+    )
+    roles = (Role.TEAM_LEAD, Role.VOLUNTEER, Role.VOLUNTEER)
+    people = [
+        await person(app, user, role=role, team="Brest centre")
+        for user, role in zip(users, roles, strict=True)
+    ]
+    return users, people
+
+
 async def test_group_report_by_a_team_lead(sandbox: Sandbox, app: Terrain) -> None:
-    lead = sandbox.user("Lena", username="lena", language_code="fr")
-    anna = sandbox.user("Anna", username="anna", language_code="fr")
-    bob = sandbox.user("Bob", username="bob", language_code="en")
-    chief = await person(app, lead, role=Role.TEAM_LEAD, team="Brest centre")
-    a = await person(app, anna, team="Brest centre")
-    b = await person(app, bob, team="Brest centre")
+    (lead, anna, bob), (chief, a, b) = await _team(sandbox, app, "en")
     await mission(app, "door_knocking", (chief, a, b), hours=3)
     await anna.send("/debrief")  # Anna starts her own report, and leaves it at the summary
     await anna.send("0")
@@ -85,19 +96,10 @@ async def test_group_report_by_a_team_lead(sandbox: Sandbox, app: Terrain) -> No
 async def test_a_group_report_offers_only_those_not_yet_counted(
     sandbox: Sandbox, app: Terrain
 ) -> None:
-    lead = sandbox.user("Lena", username="lena", language_code="fr")
-    anna = sandbox.user("Anna", username="anna", language_code="fr")
-    bob = sandbox.user("Bob", username="bob", language_code="fr")
-    chief = await person(app, lead, role=Role.TEAM_LEAD, team="Brest centre")
-    a = await person(app, anna, team="Brest centre")
-    b = await person(app, bob, team="Brest centre")
+    (lead, anna, bob), (chief, a, b) = await _team(sandbox, app, "fr")
     await mission(app, "posters", (chief, a, b))
     await anna.send("/debrief")  # Anna files her own report: her posters are counted
-    await anna.send("30")
-    await anna.send("12")
-    await skip_tail(anna)
-    await anna.press("Envoyer")
-    await anna.expect("enregistré")
+    await file_counts(anna, "30", "12")
     await lead.send("/debrief")
     choices = await lead.expect("Qui était avec vous")
     names = [text for text in choices.all_buttons if text.startswith("☐")]
@@ -105,11 +107,7 @@ async def test_a_group_report_offers_only_those_not_yet_counted(
     # Bob counted in Lena's report is not offered again, nor asked for his own.
     await lead.press("Bob")
     await lead.press("C'est tout")
-    await lead.send("20")
-    await lead.send("5")
-    await skip_tail(lead)
-    await lead.press("Envoyer")
-    await lead.expect("enregistré")
+    await file_counts(lead, "20", "5")
     await bob.send("/debrief")
     await bob.expect("Aucune mission")
 
@@ -139,11 +137,7 @@ async def test_mydata_lists_reports_and_forget_keeps_them_anonymous(
     who = await person(app, anna)
     await mission(app, "posters", (who,))
     await anna.send("/debrief")
-    await anna.send("30")
-    await anna.send("12")
-    await skip_tail(anna)
-    await anna.press("Envoyer")
-    await anna.expect("enregistré")
+    await file_counts(anna, "30", "12")
     await anna.send("/mydata")
     export = await anna.wait_for(lambda: next((m for m in anna.transcript if m.document), None))
     data = json.loads(export.document.data)
