@@ -3,7 +3,7 @@ imports only aiogram and the sandbox, as such a bot would run: in Terrain's proc
 garbage collector would also walk Terrain's ~300,000 loaded objects (bot/app.py
 `freeze_startup_heap`), which slows it or, once Terrain has frozen them, not.
 
-    python bench/bare_bots.py echo VOLUNTEERS PER_PERSON   (the mix's echo bot)
+    python bench/bare_bots.py echo VOLUNTEERS PER_PERSON   (the mix's echo bot: rate, CPU)
     python bench/bare_bots.py help USERS MESSAGES          (the /help bot)
 
 Prints the rates as JSON; bench/updates_mix.py and bench/update_overhead.py call it."""
@@ -88,9 +88,10 @@ async def help_bot(users: int, messages: int) -> tuple[float, float]:
         return rates
 
 
-async def echo_bot(volunteers: int, per_person: int) -> float:
+async def echo_bot(volunteers: int, per_person: int) -> dict[str, float]:
     """The same number of updates from the same number of people as the mix, texts and taps,
-    each waiting for its answer as a person does."""
+    each waiting for its answer as a person does: updates per second, and the event loop's
+    CPU per update (the bot, the sandbox and the people, all in this process)."""
     async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
         bot, dp = _bot(sb), Dispatcher()
         tap = InlineKeyboardMarkup(
@@ -118,12 +119,14 @@ async def echo_bot(volunteers: int, per_person: int) -> float:
                     await user.send(f"message {n}")
                     await user.expect(f"message {n}")
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         await asyncio.gather(*(talk(user) for user in users))
-        rate = volunteers * per_person / (time.perf_counter() - started)
+        updates = volunteers * per_person
+        rate = updates / (time.perf_counter() - started)
+        cpu_ms = (time.thread_time() - cpu) * 1000 / updates
         await dp.stop_polling()
         await task
-        return rate
+        return {"rate": rate, "cpu_ms": cpu_ms}
 
 
 if __name__ == "__main__":

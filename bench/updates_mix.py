@@ -138,7 +138,8 @@ async def main() -> None:
     parser.add_argument("--volunteers", type=int, default=40)
     args = parser.parse_args()
     updates, ours = await terrain(args.volunteers)
-    base = await asyncio.to_thread(measure, "echo", args.volunteers, updates // args.volunteers)
+    echo = await asyncio.to_thread(measure, "echo", args.volunteers, updates // args.volunteers)
+    base = echo["rate"]
     print(f"mix: {updates} updates from {args.volunteers} volunteers and an organizer")
     print(f"bare aiogram echo : {base:8.1f} updates/s")
     print(f"terrain           : {ours:8.1f} updates/s")
