@@ -129,17 +129,16 @@ class IndexedDispatcher(Dispatcher):
     """A Dispatcher offering each event only to the routers the index says can take it.
     Routers must all be included before the first update."""
 
-    _index: dict[str, _TypeIndex]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._index: dict[str, _TypeIndex] = {}  # by update type, built on its first event
 
     def routers_for(
         self, update_type: str, event: TelegramObject, raw_state: str | None
     ) -> tuple[Router, ...]:
-        index = self.__dict__.get("_index")
-        if index is None:
-            index = self._index = {}
-        by_type = index.get(update_type)
+        by_type = self._index.get(update_type)
         if by_type is None:
-            by_type = index[update_type] = _TypeIndex(list(self.sub_routers), update_type)
+            by_type = self._index[update_type] = _TypeIndex(list(self.sub_routers), update_type)
         return by_type.routers(event, raw_state)
 
     async def _propagate_event(
