@@ -1,20 +1,24 @@
 """The bare aiogram bots Terrain is measured against, each run in a process of its own that
-imports only aiogram and the sandbox, as such a bot would run: in Terrain's process its
-garbage collector would also walk Terrain's ~300,000 loaded objects (bot/app.py
-`freeze_startup_heap`), which slows it or, once Terrain has frozen them, not.
+imports only aiogram and the sandbox, as such a bot would run: in
+Terrain's process its garbage collector would also walk Terrain's ~300,000 loaded objects
+(bot/app.py `tune_collector`), which slows it or, once Terrain has frozen them, not.
 
-    python bench/bare_bots.py echo VOLUNTEERS PER_PERSON   (the mix's echo bot: rate, CPU)
-    python bench/bare_bots.py help USERS MESSAGES          (the /help bot)
+    python bench/bare_bots.py echo API_URL            (the mix's echo bot, until SIGTERM)
+    python bench/bare_bots.py help USERS MESSAGES     (the /help bot, with its own sandbox)
 
-Prints the rates as JSON; bench/updates_mix.py and bench/update_overhead.py call it."""
+The echo bot serves a sandbox run by bench/updates_mix.py, as Terrain does there; the /help
+bot prints its rates as JSON for bench/update_overhead.py."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F
@@ -28,10 +32,10 @@ from sandbox import Sandbox, User
 TOKEN = "123456789:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 
 
-def measure(kind: str, first: int, second: int) -> Any:
-    """Run a bare bot in a child process: its rates."""
+def measure_help(users: int, messages: int) -> Any:
+    """Run the bare /help bot and its sandbox in a child process: its rates."""
     done = subprocess.run(
-        [sys.executable, __file__, kind, str(first), str(second)],
+        [sys.executable, __file__, "help", str(users), str(messages)],
         capture_output=True,
         text=True,
         check=True,
@@ -88,48 +92,79 @@ async def help_bot(users: int, messages: int) -> tuple[float, float]:
         return rates
 
 
-async def echo_bot(volunteers: int, per_person: int) -> dict[str, float]:
+async def echo_bot(api_url: str) -> None:
+    """Answer every text with itself and a button, every tap with a toast, until SIGTERM."""
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    dp = Dispatcher()
+    tap = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="tap", callback_data="tap")]]
+    )
+
+    @dp.message(F.text)
+    async def answer(message: Message) -> None:
+        await message.answer(message.text or "", reply_markup=tap)
+
+    @dp.callback_query()
+    async def tapped(query: CallbackQuery) -> None:
+        await query.answer("ok")
+
+    await dp.start_polling(bot)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """A process's CPU time, all its threads, user and system; None where /proc is not."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@asynccontextmanager
+async def bot_process(sb: Sandbox, command: list[str], **kwargs: Any) -> AsyncIterator[int]:
+    """A bot in a process of its own, polling the sandbox: its pid, once it polls. Stopped
+    with SIGTERM, as a service manager would; its output is dropped (Terrain logs at INFO)."""
+    child = await asyncio.create_subprocess_exec(
+        *command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs
+    )
+    try:
+        await sb.wait_until(lambda: sb.calls("getUpdates"), 60, lambda: "the bot is not polling")
+        yield child.pid
+    finally:
+        child.terminate()
+        await child.wait()
+
+
+async def echo_rate(volunteers: int, per_person: int) -> dict[str, float]:
     """The same number of updates from the same number of people as the mix, texts and taps,
-    each waiting for its answer as a person does: updates per second, and the event loop's
-    CPU per update (the bot, the sandbox and the people, all in this process)."""
+    each waiting for its answer as a person does, to the echo bot in its own process: updates
+    per second, and the bot process's CPU per update in ms (0 where it cannot be read)."""
     async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
-        bot, dp = _bot(sb), Dispatcher()
-        tap = InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(text="tap", callback_data="tap")]]
-        )
+        command = [sys.executable, __file__, "echo", sb.base_url]
+        async with bot_process(sb, command) as pid:
+            users = [sb.user(f"U{i}", language_code="fr") for i in range(volunteers)]
 
-        @dp.message(F.text)
-        async def answer(message: Message) -> None:
-            await message.answer(message.text or "", reply_markup=tap)
+            async def talk(user: User) -> None:
+                # Terrain's mix is about one tap in three updates.
+                for n in range(per_person):
+                    if n % 3 == 2:
+                        await user.press("tap")
+                    else:
+                        await user.send(f"message {n}")
+                        await user.expect(f"message {n}")
 
-        @dp.callback_query()
-        async def tapped(query: CallbackQuery) -> None:
-            await query.answer("ok")
-
-        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
-        await polling(sb)
-        users = [sb.user(f"U{i}", language_code="fr") for i in range(volunteers)]
-
-        async def talk(user: User) -> None:
-            # Terrain's mix is about one tap in three updates.
-            for n in range(per_person):
-                if n % 3 == 2:
-                    await user.press("tap")
-                else:
-                    await user.send(f"message {n}")
-                    await user.expect(f"message {n}")
-
-        started, cpu = time.perf_counter(), time.thread_time()
-        await asyncio.gather(*(talk(user) for user in users))
-        updates = volunteers * per_person
-        rate = updates / (time.perf_counter() - started)
-        cpu_ms = (time.thread_time() - cpu) * 1000 / updates
-        await dp.stop_polling()
-        await task
-        return {"rate": rate, "cpu_ms": cpu_ms}
+            started, cpu = time.perf_counter(), cpu_seconds(pid)
+            await asyncio.gather(*(talk(user) for user in users))
+            updates = volunteers * per_person
+            rate = updates / (time.perf_counter() - started)
+            used = cpu_seconds(pid)
+            cpu_ms = (used - cpu) * 1000 / updates if used is not None and cpu is not None else 0
+            return {"rate": rate, "cpu_ms": cpu_ms}
 
 
 if __name__ == "__main__":
-    kind, first, second = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    bots = {"echo": echo_bot, "help": help_bot}
-    print(json.dumps(asyncio.run(bots[kind](first, second))))
+    if sys.argv[1] == "echo":
+        asyncio.run(echo_bot(sys.argv[2]))
+    else:
+        print(json.dumps(asyncio.run(help_bot(int(sys.argv[2]), int(sys.argv[3])))))

@@ -21,8 +21,8 @@ from typing import Any
 
 from aiogram import Dispatcher
 from aiogram.types import Update
-from bare_bots import measure
-from updates_mix import terrain
+from bare_bots import echo_rate
+from updates_mix import terrain_in_process
 
 KIND: contextvars.ContextVar[str] = contextvars.ContextVar("kind")
 OUTSIDE = "outside any update (sandbox, people, polling, start-up)"
@@ -68,8 +68,8 @@ async def main() -> None:
     cpu: Counter[str] = Counter()
     count: Counter[str] = Counter()
     attributing(cpu, count)
-    updates, rate = await terrain(args.volunteers)
-    echo = await asyncio.to_thread(measure, "echo", args.volunteers, updates // args.volunteers)
+    updates, rate = await terrain_in_process(args.volunteers)
+    echo = await echo_rate(args.volunteers, updates // args.volunteers)
     base = echo["cpu_ms"]
     print(f"mix: {updates} updates, Terrain at {rate:.1f} updates/s, echo at {echo['rate']:.1f}")
     print(f"the echo bot: {base:.2f} ms of loop CPU per update, everything included")

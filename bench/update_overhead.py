@@ -19,7 +19,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from bare_bots import TOKEN, drive, measure, polling
+from bare_bots import TOKEN, drive, measure_help, polling
 
 from bot.app import Terrain
 from bot.settings import Settings
@@ -52,7 +52,7 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--messages", type=int, default=10)
     args = parser.parse_args()
-    base = await asyncio.to_thread(measure, "help", args.users, args.messages)
+    base = await asyncio.to_thread(measure_help, args.users, args.messages)
     ours = await terrain(args.users, args.messages)
     for at, traffic in enumerate(("people waiting for answers", "a burst")):
         print(f"{traffic}, {args.users} people x {args.messages} /help:")

@@ -1,12 +1,13 @@
 """Updates per second for a realistic mix, Terrain against a bare aiogram bot that only echoes,
-both driven the same way through the sandbox in the same run, on SQLite.
+both driven the same way through the sandbox in the same run, on SQLite. Each bot runs in a
+process of its own, as in production, Terrain with `terrain run`; the sandbox (Telegram) and
+the simulated people run in this one.
 
 Each simulated volunteer signs up (notice, opt-ins, name, postal code, availability, phone
 skipped), looks at /missions and /mystats, then files a door-knocking report by conversation
 (counts typed, topics tapped, the rest skipped, sent); an organizer asks /report between them.
 The echo bot gets the same number of updates from the same number of people (texts and button
-taps), each waiting for its answer as a person does, in a process of its own
-(bench/bare_bots.py).
+taps), each waiting for its answer as a person does (bench/bare_bots.py).
 
     uv run python bench/updates_mix.py [--volunteers 40]
 
@@ -16,17 +17,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bare_bots import TOKEN, measure
+from bare_bots import TOKEN, bot_process, echo_rate
 from sqlalchemy import select
 
 from bot.app import Terrain
 from bot.settings import Settings
-from models.database import upgrade
+from models.database import create_database, create_engine, upgrade
 from models.missions import Assignment, Mission
 from models.people import Person
 from models.zones import Zone
@@ -68,66 +71,104 @@ async def report(user: User) -> None:
     await user.expect("enregistré")
 
 
-async def on_mission(app: Terrain, users: list[User]) -> None:
+async def on_mission(db_url: str, users: list[User]) -> None:
     """A door-knocking mission that ended an hour ago, with every volunteer on it."""
-    now = app.clock.now()
-    async with app.db.begin() as session:
-        zone = Zone(code="29019_0076", name="Brest bureau 76", kind="polling_station")
-        session.add(zone)
-        await session.flush()
-        mission = Mission(
-            kind="door_knocking", zone_id=zone.id, starts_at=now - timedelta(hours=3),
-            ends_at=now - timedelta(hours=1), meeting_point="Place", capacity=500, briefing="",
-            materials="", status="open", created_at=now, updated_at=now, version=1,
-        )  # fmt: skip
-        session.add(mission)
-        await session.flush()
-        for user in users:
-            person_id = await session.scalar(select(Person.id).where(Person.telegram_id == user.id))
-            session.add(
-                Assignment(
-                    mission_id=mission.id,
-                    person_id=person_id,
-                    status="accepted",
-                    invited_at=now,
-                    responded_at=now,
-                )  # fmt: skip
-            )
+    now = datetime.now(UTC)
+    engine = create_engine(db_url)
+    try:
+        async with create_database(engine).begin() as session:
+            zone = Zone(code="29019_0076", name="Brest bureau 76", kind="polling_station")
+            session.add(zone)
+            await session.flush()
+            mission = Mission(
+                kind="door_knocking", zone_id=zone.id, starts_at=now - timedelta(hours=3),
+                ends_at=now - timedelta(hours=1), meeting_point="Place", capacity=500,
+                briefing="", materials="", status="open", created_at=now, updated_at=now,
+                version=1,
+            )  # fmt: skip
+            session.add(mission)
+            await session.flush()
+            for user in users:
+                query = select(Person.id).where(Person.telegram_id == user.id)
+                person = await session.scalar(query)
+                session.add(
+                    Assignment(
+                        mission_id=mission.id,
+                        person_id=person,
+                        status="accepted",
+                        invited_at=now,
+                        responded_at=now,
+                    )  # fmt: skip
+                )
+    finally:
+        await engine.dispose()
+
+
+def database() -> tuple[Path, str]:
+    """A fresh folder, and the URL of a migrated SQLite database in it."""
+    folder = Path(tempfile.mkdtemp(prefix="terrain-mix-"))
+    url = f"sqlite+aiosqlite:///{folder / 'mix.db'}"
+    upgrade(url)
+    return folder, url
+
+
+async def play(sb: Sandbox, db_url: str, volunteers: int) -> tuple[int, float]:
+    """The mix, once the bot polls: how many updates, and in how many seconds (set-up not
+    counted)."""
+    organizer = sb.user("Camille", id=ORGANIZER, language_code="fr")
+    await volunteer(organizer)
+    users = [sb.user(f"Bénévole{i}", language_code="fr") for i in range(volunteers)]
+    first = sb.updates.next_id
+    started = time.perf_counter()
+    await asyncio.gather(*(volunteer(user) for user in users))
+    elapsed = time.perf_counter() - started
+    await on_mission(db_url, users)  # set-up, not timed
+    restart = time.perf_counter()
+
+    async def dashboards() -> None:
+        for _ in range(volunteers // 10 or 1):
+            await organizer.send("/report today")
+            await organizer.expect("Tableau de bord")
+
+    await asyncio.gather(dashboards(), *(report(user) for user in users))
+    elapsed += time.perf_counter() - restart
+    return sb.updates.next_id - first, elapsed
 
 
 async def terrain(volunteers: int) -> tuple[int, float]:
-    folder = Path(tempfile.mkdtemp(prefix="terrain-mix-"))
-    url = f"sqlite+aiosqlite:///{folder / 'mix.db'}"
-    await asyncio.to_thread(upgrade, url)
+    """The mix with `terrain run` in a process of its own: updates, and updates per second."""
+    folder, db_url = await asyncio.to_thread(database)
+    async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
+        environment = {
+            **os.environ,
+            "TERRAIN_BOT_TOKEN": TOKEN,
+            "TERRAIN_DATABASE_URL": db_url,
+            "TERRAIN_TELEGRAM_API_URL": sb.base_url,
+            "TERRAIN_ADMIN_IDS": str(ORGANIZER),
+        }
+        command = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
+        # Run where no .env is: the bot's settings are these alone.
+        async with bot_process(sb, [*command, "run"], env=environment, cwd=folder):
+            updates, elapsed = await play(sb, db_url, volunteers)
+    return updates, updates / elapsed
+
+
+async def terrain_in_process(volunteers: int) -> tuple[int, float]:
+    """The mix with Terrain in this process (bench/mix_costs.py attributes its event loop's
+    CPU): updates, and updates per second."""
+    _, db_url = await asyncio.to_thread(database)
     async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             bot_token=TOKEN,
-            database_url=url,
+            database_url=db_url,
             telegram_api_url=sb.base_url,
             admin_ids=[ORGANIZER],
         )
         app = Terrain(settings)
         task = asyncio.create_task(app.run(handle_signals=False))
         await sb.wait_until(lambda: sb.calls("getUpdates"), 10, lambda: "not polling")
-        organizer = sb.user("Camille", id=ORGANIZER, language_code="fr")
-        await volunteer(organizer)
-        users = [sb.user(f"Bénévole{i}", language_code="fr") for i in range(volunteers)]
-        first = sb.updates.next_id
-        started = time.perf_counter()
-        await asyncio.gather(*(volunteer(user) for user in users))
-        elapsed = time.perf_counter() - started
-        await on_mission(app, users)  # set-up, not timed
-        restart = time.perf_counter()
-
-        async def dashboards() -> None:
-            for _ in range(volunteers // 10 or 1):
-                await organizer.send("/report today")
-                await organizer.expect("Tableau de bord")
-
-        await asyncio.gather(dashboards(), *(report(user) for user in users))
-        elapsed += time.perf_counter() - restart
-        updates = sb.updates.next_id - first
+        updates, elapsed = await play(sb, db_url, volunteers)
         await app.stop()
         await task
     return updates, updates / elapsed
@@ -138,8 +179,7 @@ async def main() -> None:
     parser.add_argument("--volunteers", type=int, default=40)
     args = parser.parse_args()
     updates, ours = await terrain(args.volunteers)
-    echo = await asyncio.to_thread(measure, "echo", args.volunteers, updates // args.volunteers)
-    base = echo["rate"]
+    base = (await echo_rate(args.volunteers, updates // args.volunteers))["rate"]
     print(f"mix: {updates} updates from {args.volunteers} volunteers and an organizer")
     print(f"bare aiogram echo : {base:8.1f} updates/s")
     print(f"terrain           : {ours:8.1f} updates/s")
