@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F
@@ -111,6 +112,45 @@ async def echo_bot(api_url: str) -> None:
     await dp.start_polling(bot)
 
 
+@dataclass
+class Measured:
+    """A bot's run: updates handled, in how many seconds, with how much of its process's CPU
+    (None where it cannot be read)."""
+
+    updates: int
+    seconds: float
+    cpu_s: float | None
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+    def cpu_per_update(self) -> str:
+        if self.cpu_s is None:
+            return "its CPU unknown here"
+        return f"{self.cpu_s * 1000 / self.updates:.2f} ms of its process's CPU per update"
+
+
+class CpuClock:
+    """A process's CPU seconds, counted only between start() and stop() (possibly several
+    times); None where /proc is not."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.total: float | None = 0.0
+        self._since: float | None = None
+
+    def start(self) -> None:
+        self._since = cpu_seconds(self.pid)
+
+    def stop(self) -> None:
+        now = cpu_seconds(self.pid)
+        if now is None or self._since is None or self.total is None:
+            self.total = None
+        else:
+            self.total += now - self._since
+
+
 def cpu_seconds(pid: int) -> float | None:
     """A process's CPU time, all its threads, user and system; None where /proc is not."""
     try:
@@ -136,10 +176,9 @@ async def bot_process(sb: Sandbox, command: list[str], **kwargs: Any) -> AsyncIt
         await child.wait()
 
 
-async def echo_rate(volunteers: int, per_person: int) -> dict[str, float]:
+async def echo_run(volunteers: int, per_person: int) -> Measured:
     """The same number of updates from the same number of people as the mix, texts and taps,
-    each waiting for its answer as a person does, to the echo bot in its own process: updates
-    per second, and the bot process's CPU per update in ms (0 where it cannot be read)."""
+    each waiting for its answer as a person does, to the echo bot in its own process."""
     async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
         command = [sys.executable, __file__, "echo", sb.base_url]
         async with bot_process(sb, command) as pid:
@@ -154,13 +193,12 @@ async def echo_rate(volunteers: int, per_person: int) -> dict[str, float]:
                         await user.send(f"message {n}")
                         await user.expect(f"message {n}")
 
-            started, cpu = time.perf_counter(), cpu_seconds(pid)
+            cpu = CpuClock(pid)
+            started = time.perf_counter()
+            cpu.start()
             await asyncio.gather(*(talk(user) for user in users))
-            updates = volunteers * per_person
-            rate = updates / (time.perf_counter() - started)
-            used = cpu_seconds(pid)
-            cpu_ms = (used - cpu) * 1000 / updates if used is not None and cpu is not None else 0
-            return {"rate": rate, "cpu_ms": cpu_ms}
+            cpu.stop()
+            return Measured(volunteers * per_person, time.perf_counter() - started, cpu.total)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bare_bots import TOKEN, bot_process, echo_rate
+from bare_bots import TOKEN, CpuClock, Measured, bot_process, echo_run
 from sqlalchemy import select
 
 from bot.app import Terrain
@@ -112,18 +112,21 @@ def database() -> tuple[Path, str]:
     return folder, url
 
 
-async def play(sb: Sandbox, db_url: str, volunteers: int) -> tuple[int, float]:
-    """The mix, once the bot polls: how many updates, and in how many seconds (set-up not
-    counted)."""
+async def play(sb: Sandbox, db_url: str, volunteers: int, cpu: CpuClock | None) -> Measured:
+    """The mix, once the bot polls; set-up not counted, in time nor in the bot's CPU."""
     organizer = sb.user("Camille", id=ORGANIZER, language_code="fr")
     await volunteer(organizer)
     users = [sb.user(f"Bénévole{i}", language_code="fr") for i in range(volunteers)]
     first = sb.updates.next_id
+    timed = cpu or CpuClock(0)
     started = time.perf_counter()
+    timed.start()
     await asyncio.gather(*(volunteer(user) for user in users))
+    timed.stop()
     elapsed = time.perf_counter() - started
     await on_mission(db_url, users)  # set-up, not timed
     restart = time.perf_counter()
+    timed.start()
 
     async def dashboards() -> None:
         for _ in range(volunteers // 10 or 1):
@@ -131,12 +134,13 @@ async def play(sb: Sandbox, db_url: str, volunteers: int) -> tuple[int, float]:
             await organizer.expect("Tableau de bord")
 
     await asyncio.gather(dashboards(), *(report(user) for user in users))
+    timed.stop()
     elapsed += time.perf_counter() - restart
-    return sb.updates.next_id - first, elapsed
+    return Measured(sb.updates.next_id - first, elapsed, cpu.total if cpu else None)
 
 
-async def terrain(volunteers: int) -> tuple[int, float]:
-    """The mix with `terrain run` in a process of its own: updates, and updates per second."""
+async def terrain(volunteers: int) -> Measured:
+    """The mix with `terrain run` in a process of its own."""
     folder, db_url = await asyncio.to_thread(database)
     async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
         environment = {
@@ -148,14 +152,13 @@ async def terrain(volunteers: int) -> tuple[int, float]:
         }
         command = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
         # Run where no .env is: the bot's settings are these alone.
-        async with bot_process(sb, [*command, "run"], env=environment, cwd=folder):
-            updates, elapsed = await play(sb, db_url, volunteers)
-    return updates, updates / elapsed
+        async with bot_process(sb, [*command, "run"], env=environment, cwd=folder) as pid:
+            return await play(sb, db_url, volunteers, CpuClock(pid))
 
 
-async def terrain_in_process(volunteers: int) -> tuple[int, float]:
+async def terrain_in_process(volunteers: int) -> Measured:
     """The mix with Terrain in this process (bench/mix_costs.py attributes its event loop's
-    CPU): updates, and updates per second."""
+    CPU); the bot's CPU is not told apart from the sandbox's here."""
     _, db_url = await asyncio.to_thread(database)
     async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
         settings = Settings(
@@ -168,22 +171,22 @@ async def terrain_in_process(volunteers: int) -> tuple[int, float]:
         app = Terrain(settings)
         task = asyncio.create_task(app.run(handle_signals=False))
         await sb.wait_until(lambda: sb.calls("getUpdates"), 10, lambda: "not polling")
-        updates, elapsed = await play(sb, db_url, volunteers)
+        measured = await play(sb, db_url, volunteers, None)
         await app.stop()
         await task
-    return updates, updates / elapsed
+    return measured
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--volunteers", type=int, default=40)
     args = parser.parse_args()
-    updates, ours = await terrain(args.volunteers)
-    base = (await echo_rate(args.volunteers, updates // args.volunteers))["rate"]
-    print(f"mix: {updates} updates from {args.volunteers} volunteers and an organizer")
-    print(f"bare aiogram echo : {base:8.1f} updates/s")
-    print(f"terrain           : {ours:8.1f} updates/s")
-    print(f"ratio             : {ours / base:8.2f} (target at least 0.5)")
+    ours = await terrain(args.volunteers)
+    echo = await echo_run(args.volunteers, ours.updates // args.volunteers)
+    print(f"mix: {ours.updates} updates from {args.volunteers} volunteers and an organizer")
+    print(f"bare aiogram echo : {echo.rate:8.1f} updates/s, {echo.cpu_per_update()}")
+    print(f"terrain           : {ours.rate:8.1f} updates/s, {ours.cpu_per_update()}")
+    print(f"ratio             : {ours.rate / echo.rate:8.2f} (target at least 0.5)")
 
 
 if __name__ == "__main__":
