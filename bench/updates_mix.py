@@ -144,15 +144,15 @@ async def terrain(volunteers: int) -> Measured:
     folder, db_url = await asyncio.to_thread(database)
     async with Sandbox(token=TOKEN, bot_username="bench_bot") as sb:
         environment = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("TERRAIN_")},
             "TERRAIN_BOT_TOKEN": TOKEN,
             "TERRAIN_DATABASE_URL": db_url,
             "TERRAIN_TELEGRAM_API_URL": sb.base_url,
             "TERRAIN_ADMIN_IDS": str(ORGANIZER),
         }
-        command = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
         # Run where no .env is: the bot's settings are these alone.
-        async with bot_process(sb, [*command, "run"], env=environment, cwd=folder) as pid:
+        command = [sys.executable, "-m", "bot.cli", "run"]
+        async with bot_process(sb, command, env=environment, cwd=folder) as pid:
             return await play(sb, db_url, volunteers, CpuClock(pid))
 
 

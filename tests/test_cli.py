@@ -88,6 +88,7 @@ async def test_run_starts_polls_and_never_logs_the_token(tmp_path: Path) -> None
     log = output.decode()
     assert "running as @terrain_test_bot" in log
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    assert "is handled" not in log  # aiogram's line per update: not at INFO
     assert (tmp_path / "run.db").exists()
 
 
