@@ -95,43 +95,52 @@ def _rows(people: int, reports: int) -> Iterator[tuple[str, list[dict[str, Any]]
                 for i in range(first, min(first + CHUNK, people + 1))
             ],
         )
-    missions = max(1, reports // REPORTS_PER_MISSION)
-    report_id = 0
-    for first in range(1, missions + 1, CHUNK // REPORTS_PER_MISSION):
-        batch = range(first, min(first + CHUNK // REPORTS_PER_MISSION, missions + 1))
+    # Every worked mission has its reports (the last one what is left), so there are exactly
+    # `reports`; about one in 33 more is cancelled beside them, with none.
+    worked = max(1, -(-reports // REPORTS_PER_MISSION))
+    report_id = mission_id = 0
+    step = CHUNK // REPORTS_PER_MISSION
+    for first in range(0, worked, step):
         mission_rows, assignments, report_rows, members = [], [], [], []
-        for m in batch:
-            day = (m - 1) * DAYS // missions
+        for w in range(first, min(first + step, worked)):
+            day = w * DAYS // worked
             starts = start + timedelta(days=day, hours=rng.randint(7, 17))
             kind = "door_knocking" if rng.random() < 0.6 else "leafleting"
             zone = rng.choice(bureaux) if rng.random() < 0.9 else rng.randint(1, COMMUNES)
-            cancelled = rng.random() < 0.03
-            mission_rows.append(
-                {
-                    "id": m,
-                    "kind": kind,
-                    "zone_id": zone,
-                    "team_id": rng.randint(1, TEAMS) if rng.random() < 0.4 else None,
-                    "starts_at": starts,
-                    "ends_at": starts + timedelta(hours=2),
-                    "meeting_point": "Place",
-                    "capacity": 30,
-                    "briefing": "",
-                    "materials": "",
-                    "status": "cancelled" if cancelled else "open",
-                    "created_at": start,
-                    "updated_at": start,
-                    "version": 1,
-                }
-            )
+            team = rng.randint(1, TEAMS) if rng.random() < 0.4 else None
             crew = rng.sample(range(1, people + 1), min(people, REPORTS_PER_MISSION + 3))
-            for who in crew[REPORTS_PER_MISSION : REPORTS_PER_MISSION + 1]:
-                assignments.append(
-                    {"mission_id": m, "person_id": who, "status": "no_show", "invited_at": start}
+            for status in ("cancelled", "open") if rng.random() < 0.03 else ("open",):
+                mission_id += 1
+                m = mission_id
+                mission_rows.append(
+                    {
+                        "id": m,
+                        "kind": kind,
+                        "zone_id": zone,
+                        "team_id": team,
+                        "starts_at": starts,
+                        "ends_at": starts + timedelta(hours=2),
+                        "meeting_point": "Place",
+                        "capacity": 30,
+                        "briefing": "",
+                        "materials": "",
+                        "status": status,
+                        "created_at": start,
+                        "updated_at": start,
+                        "version": 1,
+                    }
                 )
-            if cancelled:
-                continue
-            for n, author in enumerate(crew[:REPORTS_PER_MISSION]):
+                for who in crew[REPORTS_PER_MISSION : REPORTS_PER_MISSION + 1]:
+                    assignments.append(
+                        {
+                            "mission_id": m,
+                            "person_id": who,
+                            "status": "no_show",
+                            "invited_at": start,
+                        }
+                    )
+            authors = crew[: min(REPORTS_PER_MISSION, reports - report_id)]
+            for n, author in enumerate(authors):
                 report_id += 1
                 assignments.append(
                     {
