@@ -1,7 +1,7 @@
 """The bare aiogram bots Terrain is measured against, each run in a process of its own that
-imports only aiogram and the sandbox, as such a bot would run: in
-Terrain's process its garbage collector would also walk Terrain's ~300,000 loaded objects
-(bot/app.py `tune_collector`), which slows it or, once Terrain has frozen them, not.
+imports only aiogram and the sandbox, as such a bot would run: in Terrain's process its
+garbage collector would also walk Terrain's ~300,000 loaded objects (bot/app.py
+`tune_collector`), which slows it or, once Terrain has frozen them, not.
 
     python bench/bare_bots.py echo API_URL            (the mix's echo bot, until SIGTERM)
     python bench/bare_bots.py help USERS MESSAGES     (the /help bot, with its own sandbox)
@@ -133,9 +133,9 @@ class Measured:
 
 class CpuClock:
     """A process's CPU seconds, counted only between start() and stop() (possibly several
-    times); None where /proc is not."""
+    times); None where /proc is not, or for no process (pid None)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int | None) -> None:
         self.pid = pid
         self.total: float | None = 0.0
         self._since: float | None = None
@@ -151,8 +151,10 @@ class CpuClock:
             self.total += now - self._since
 
 
-def cpu_seconds(pid: int) -> float | None:
+def cpu_seconds(pid: int | None) -> float | None:
     """A process's CPU time, all its threads, user and system; None where /proc is not."""
+    if pid is None:
+        return None
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()

@@ -114,21 +114,20 @@ def database() -> tuple[Path, str]:
     return folder, url
 
 
-async def play(sb: Sandbox, db_url: str, volunteers: int, cpu: CpuClock | None) -> Measured:
+async def play(sb: Sandbox, db_url: str, volunteers: int, cpu: CpuClock) -> Measured:
     """The mix, once the bot polls; set-up not counted, in time nor in the bot's CPU."""
     organizer = sb.user("Camille", id=ORGANIZER, language_code="fr")
     await volunteer(organizer)
     users = [sb.user(f"Bénévole{i}", language_code="fr") for i in range(volunteers)]
     first = sb.updates.next_id
-    timed = cpu or CpuClock(0)
     started = time.perf_counter()
-    timed.start()
+    cpu.start()
     await asyncio.gather(*(volunteer(user) for user in users))
-    timed.stop()
+    cpu.stop()
     elapsed = time.perf_counter() - started
     await on_mission(db_url, users)  # set-up, not timed
     restart = time.perf_counter()
-    timed.start()
+    cpu.start()
 
     async def dashboards() -> None:
         for _ in range(volunteers // 10 or 1):
@@ -136,9 +135,9 @@ async def play(sb: Sandbox, db_url: str, volunteers: int, cpu: CpuClock | None) 
             await organizer.expect("Tableau de bord")
 
     await asyncio.gather(dashboards(), *(report(user) for user in users))
-    timed.stop()
+    cpu.stop()
     elapsed += time.perf_counter() - restart
-    return Measured(sb.updates.next_id - first, elapsed, cpu.total if cpu else None)
+    return Measured(sb.updates.next_id - first, elapsed, cpu.total)
 
 
 async def terrain(volunteers: int) -> Measured:
@@ -173,7 +172,7 @@ async def terrain_in_process(volunteers: int) -> Measured:
         app = Terrain(settings)
         task = asyncio.create_task(app.run(handle_signals=False))
         await sb.wait_until(lambda: sb.calls("getUpdates"), 10, lambda: "not polling")
-        measured = await play(sb, db_url, volunteers, None)
+        measured = await play(sb, db_url, volunteers, CpuClock(None))
         await app.stop()
         await task
     return measured
