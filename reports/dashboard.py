@@ -176,13 +176,14 @@ async def build_dashboard(
                 work.start(starts_at, sums)
             if scope.team_id is not None:
                 team = scope.team_id
-                minute = q.start_minute(dialect)
-                their_work = q.their_work(team, filters, now, minute, dialect)
-                for zone_id, starts_at, missions, planned, done, *sums in await session.execute(
-                    their_work
+                for zone_id, missions, planned, done, *sums in await session.execute(
+                    q.their_by_zone(team, filters, now, dialect)
                 ):
-                    zone_sums = [sums[q.FIELDS.index(name)] for name in q.ZONE_FIELDS]
-                    work.zone(zone_id, missions, planned, done, zone_sums)
+                    work.zone(zone_id, missions, planned, done, sums)
+                minute = q.start_minute(dialect)
+                for starts_at, *sums in await session.execute(
+                    q.their_by_start(team, filters, minute, dialect)
+                ):
                     work.start(starts_at, sums)
                 no_shows_queries.append(q.their_no_shows(team, filters))
             if on_days is not None:

@@ -236,22 +236,33 @@ def people_one_by_one(missions_in: Any) -> Any:
     return select(func.count(Person.id)).where(or_(filed.exists(), named.exists()))
 
 
-def their_work(team_id: int, filters: list[Any], now: datetime, minute: Any, dialect: str) -> Any:
-    """by_zone and by_start at once for a team's members' reports on other teams' missions,
-    per zone and start: each mission lies in one group, so its counts add up across them."""
+def their_by_zone(team_id: int, filters: list[Any], now: datetime, dialect: str) -> Any:
+    """by_zone for a team's members' reports on other teams' missions. Grouped apart from
+    their starts: per zone and start at once, a team over a whole campaign made nearly a
+    group per mission (11,468 rows for 14,171 reports), read into Python row by row."""
     planned = Mission.status != CANCELLED
     return their(
         team_id,
         filters,
         Mission.zone_id,
-        minute,
         func.count(func.distinct(Mission.id)),
         func.count(func.distinct(case((planned, Mission.id)))),
         func.count(func.distinct(case((and_(planned, Mission.ends_at <= now), Mission.id)))),
+        *(func.sum(getattr(FieldReport, name)) for name in ZONE_FIELDS),
+        dialect=dialect,
+    ).group_by(Mission.zone_id)
+
+
+def their_by_start(team_id: int, filters: list[Any], minute: Any, dialect: str) -> Any:
+    """by_start for a team's members' reports on other teams' missions."""
+    return their(
+        team_id,
+        filters,
+        minute,
         func.count(FieldReport.id),
         *(func.sum(getattr(FieldReport, name)) for name in SUMMED),
         dialect=dialect,
-    ).group_by(Mission.zone_id, minute)
+    ).group_by(minute)
 
 
 def their_topics(team_id: int, filters: list[Any], dialect: str) -> Any:
