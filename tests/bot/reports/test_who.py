@@ -112,6 +112,25 @@ async def test_a_group_report_offers_only_those_not_yet_counted(
     await bob.expect("Aucune mission")
 
 
+async def test_a_teammate_who_reported_meanwhile_is_not_counted_twice(
+    sandbox: Sandbox, app: Terrain
+) -> None:
+    (lead, anna, bob), (chief, a, b) = await _team(sandbox, app, "fr")
+    await mission(app, "posters", (chief, a, b))
+    await lead.send("/debrief")
+    await lead.expect("Qui était avec vous")
+    await lead.press("Bob")
+    await lead.press("C'est tout")
+    # While Lena answers, Bob files his own report: his posters are his, not hers as well.
+    await bob.send("/debrief")
+    await file_counts(bob, "30", "12")
+    await file_counts(lead, "20", "5")
+    theirs, hers = await reports(app)
+    assert (theirs.author_id, theirs.people) == (b.id, 1)
+    assert (hers.author_id, hers.people) == (chief.id, 1)
+    assert (await all_rows(app))["field_report_members"] == []
+
+
 async def test_flags_go_to_the_organizer_without_names(sandbox: Sandbox, app: Terrain) -> None:
     boss, creator = await organizer(app, sandbox)
     anna = sandbox.user("Anna", username="anna", language_code="fr")
