@@ -53,15 +53,6 @@ def hours_of(mission: Mission) -> float:
     return (mission.ends_at - mission.starts_at).total_seconds() / 3600
 
 
-async def _on_mission(session: AsyncSession, mission_id: int, person_id: int) -> bool:
-    status = await session.scalar(
-        select(Assignment.status).where(
-            Assignment.mission_id == mission_id, Assignment.person_id == person_id
-        )
-    )
-    return status in ON_MISSION
-
-
 def _reported(mission_id: Any, person_id: Any) -> ColumnElement[bool]:
     """Whether the person filed a report on the mission, or a group report counts them."""
     return or_(
@@ -126,15 +117,6 @@ async def _report_of(session: AsyncSession, mission_id: int, person_id: int) -> 
             FieldReport.mission_id == mission_id, FieldReport.author_id == person_id
         )
     )
-
-
-async def _covered(session: AsyncSession, mission_id: int, person_id: int) -> bool:
-    found = await session.scalar(
-        select(FieldReportMember.id).where(
-            FieldReportMember.mission_id == mission_id, FieldReportMember.person_id == person_id
-        )
-    )
-    return found is not None
 
 
 @cache
@@ -289,18 +271,22 @@ async def _submit(
 
 
 async def _members(session: AsyncSession, mission_id: int, submission: Submission) -> list[int]:
-    """The named people who may be covered: on the mission, not reported, not covered."""
-    kept = []
-    for person_id in dict.fromkeys(submission.members):
-        if person_id == submission.author_id:
-            continue
-        if not await _on_mission(session, mission_id, person_id):
-            continue
-        if await _report_of(session, mission_id, person_id) is not None:
-            continue
-        if not await _covered(session, mission_id, person_id):
-            kept.append(person_id)
-    return kept
+    """The named people who may be covered: on the mission, not reported, not covered (in
+    the order named)."""
+    named = [p for p in dict.fromkeys(submission.members) if p != submission.author_id]
+    if not named:
+        return []
+    eligible = set(
+        await session.scalars(
+            select(Assignment.person_id).where(
+                Assignment.mission_id == mission_id,
+                Assignment.person_id.in_(named),
+                Assignment.status.in_(ON_MISSION),
+                ~_reported(mission_id, Assignment.person_id),
+            )
+        )
+    )
+    return [person_id for person_id in named if person_id in eligible]
 
 
 async def _flag(
