@@ -13,9 +13,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from models.sqlite_driver import OneTripDBAPI
+from models.sqlite_driver import InLoopDBAPI
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# How long a SQLite statement waits for the file while another connection writes to it.
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 Database = async_sessionmaker
@@ -46,7 +47,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         [
             "PRAGMA journal_mode=WAL",
             "PRAGMA foreign_keys=ON",
-            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
             "PRAGMA synchronous=NORMAL",
         ]
     )
@@ -64,7 +64,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         settings = {"jit": "off", "max_parallel_workers_per_gather": "0"}
         kwargs.setdefault("connect_args", {"server_settings": settings})
     if parsed.get_backend_name() == "sqlite":
-        kwargs.setdefault("module", OneTripDBAPI(SQLITE_BUSY_TIMEOUT_MS / 1000))
+        kwargs.setdefault("module", InLoopDBAPI(SQLITE_BUSY_TIMEOUT_MS / 1000))
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

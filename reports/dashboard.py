@@ -24,6 +24,7 @@ from models.database import Database
 from models.mission_totals import topic_set
 from models.missions import Mission
 from models.people import Person, Team
+from models.sqlite_driver import off_the_loop
 from reports import dashboard_queries as q
 from reports.dashboard_zones import MEASURES, ZONES, Places, ZoneRow
 from reports.figures import (
@@ -260,18 +261,20 @@ async def _places(
 
 @asynccontextmanager
 async def _reading(db: Database) -> AsyncIterator[AsyncSession]:
-    """A session for a dashboard's queries."""
-    async with db() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic
-            # plan that ignores how narrow the period is (measured 3.5 times slower). Planning
-            # these few queries each time costs a fraction of a millisecond.
-            await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-            # Index reads cost about what sequential ones do for this hot, cached data: at the
-            # default (4) it scanned all the reports rather than look up a team's members'
-            # few thousand by author (measured 125 vs 68 ms).
-            await session.execute(text("SET LOCAL random_page_cost = 1.1"))
-        yield session
+    """A session for a dashboard's queries: on SQLite in aiosqlite's thread, where scans of a
+    whole campaign run side by side and the bot goes on serving meanwhile."""
+    with off_the_loop():
+        async with db() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic
+                # plan that ignores how narrow the period is (measured 3.5 times slower). Planning
+                # these few queries each time costs a fraction of a millisecond.
+                await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+                # Index reads cost about what sequential ones do for this hot, cached data: at the
+                # default (4) it scanned all the reports rather than look up a team's members'
+                # few thousand by author (measured 125 vs 68 ms).
+                await session.execute(text("SET LOCAL random_page_cost = 1.1"))
+            yield session
 
 
 async def _beside(db: Database, read: Callable[..., Awaitable[T]], *args: Any) -> T:
