@@ -25,6 +25,7 @@ that way, and the loop sat idle for a third of the run."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 import weakref
@@ -43,12 +44,14 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util.concurrency import await_only, greenlet_spawn
 
+log = logging.getLogger(__name__)
 Outcome = tuple[Any, list[Any] | None, int | None, int]
 T = TypeVar("T")
 
-# A statement that took longer than this in the loop's thread runs in aiosqlite's from then on.
-# Terrain's point reads and writes take tens of microseconds; a leaderboard or a broadcast's
-# audience over a national campaign takes tens of milliseconds, every user waiting meanwhile.
+# A statement that took more of the loop thread's CPU than this runs in aiosqlite's thread from
+# then on. Terrain's point reads and writes take tens of microseconds; a leaderboard or a
+# broadcast's audience over a national campaign takes tens of milliseconds, every user waiting
+# meanwhile. CPU, not time: a read from a cold disk or a commit's wait for it is no reason.
 LONG_STATEMENT_S = 0.005
 # The statements remembered as long, at most (their texts come from the code, but a list of
 # values renders one placeholder each, so texts vary with the list's length).
@@ -191,10 +194,12 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
             return self.await_(
                 self._connection._execute(work, self._connection, operation, parameters)
             )
-        started = time.monotonic()
+        started = time.thread_time()
         outcome = work(self._connection, operation, parameters)
-        if time.monotonic() - started > LONG_STATEMENT_S and len(long) < LONG_STATEMENTS_KEPT:
+        took = time.thread_time() - started
+        if took > LONG_STATEMENT_S and len(long) < LONG_STATEMENTS_KEPT:
             long.add(operation)
+            log.info("a statement took %.0f ms of the event loop: off it from now on", took * 1e3)
         # SQLAlchemy's AsyncConnection checks that a statement awaited something (it takes a
         # statement that did not for a blocking driver's): an await that returns at once.
         self.await_(_at_once())

@@ -6,6 +6,7 @@ which runs in the thread that runs the statement."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 import time
@@ -95,7 +96,10 @@ async def test_short_statements_run_in_the_loops_own_thread(engine: AsyncEngine)
     assert traced.threads("COMMIT") == {threading.get_ident()}
 
 
-async def test_a_statement_once_long_runs_off_the_loop_from_then_on(engine: AsyncEngine) -> None:
+async def test_a_statement_once_long_runs_off_the_loop_from_then_on(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="models.sqlite_driver")
     traced = Traced(engine)
     async with engine.connect() as connection:
         async with Ticker() as first:
@@ -112,6 +116,8 @@ async def test_a_statement_once_long_runs_off_the_loop_from_then_on(engine: Asyn
     assert first_thread == threading.get_ident()
     assert others and threading.get_ident() not in others
     assert traced.threads("SELECT 'short'") == {threading.get_ident()}  # short ones stay
+    # Said once, without the statement's values (it has none here).
+    assert [r.getMessage().endswith("off it from now on") for r in caplog.records] == [True]
 
 
 async def test_statements_off_the_loop_run_in_aiosqlites_thread(engine: AsyncEngine) -> None:
