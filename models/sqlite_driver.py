@@ -42,7 +42,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.util.concurrency import await_only, greenlet_spawn
+from sqlalchemy.util.concurrency import await_only
 
 log = logging.getLogger(__name__)
 Outcome = tuple[Any, list[Any] | None, int | None, int]
@@ -218,14 +218,14 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         except Exception as error:
             self._handle_exception(error)
 
-    async def write_alone(self, operation: str, parameters: tuple[Any, ...]) -> None:
-        """One write in a transaction of its own, in one trip to the thread, the engine's
-        write lock held meanwhile; for a caller that bypasses SQLAlchemy's Connection
+    def write_alone(self, operation: str, parameters: tuple[Any, ...]) -> None:
+        """One write and its commit, the engine's write lock held meanwhile; for a caller that
+        bypasses SQLAlchemy's Connection, in a greenlet of SQLAlchemy's as that would be
         (models/lone_writes.py). Its failure is SQLAlchemy's error, as if it had not."""
         try:
-            await self.dbapi.write_lock.acquire()
+            self.await_(self.dbapi.write_lock.acquire())
             try:
-                await greenlet_spawn(self.run, _run_alone, operation, parameters)
+                self.run(_run_alone, operation, parameters)
             finally:
                 self.dbapi.write_lock.release()
         except sqlite3.Error as error:
