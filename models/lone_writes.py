@@ -1,11 +1,12 @@
 """Writes that are a transaction of their own and run on almost every update: a conversation's
 new state after each answer. On SQLite they skip SQLAlchemy's Connection and go to the driver's
 connection as one call (the statement compiled once, its values encoded by the columns' own
-types; models/sqlite_driver.py runs it with its commit). Through the Connection the conversation upsert cost 0.56 ms of the
-event loop's CPU alone, 0.76 ms among 40 writers: a begin, an execute and a commit, each
-through a greenlet, and a compile every time (SQLAlchemy gives an ON CONFLICT upsert no cache
-key); this way 0.21 and 0.39 ms. PostgreSQL keeps SQLAlchemy's path (its pool's error
-handling and invalidation)."""
+types; models/sqlite_driver.py runs it with its commit). Through the Connection the
+conversation upsert cost 0.56 ms of the event loop's CPU alone, 0.76 ms among 40 writers: a
+begin, an execute and a commit, each through a greenlet, and a compile every time (SQLAlchemy
+gives an ON CONFLICT upsert no cache key); this way 0.21 and 0.39 ms, with aiosqlite's thread
+still in the way. PostgreSQL keeps SQLAlchemy's path (its pool's error handling and
+invalidation)."""
 
 from __future__ import annotations
 
