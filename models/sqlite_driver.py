@@ -56,6 +56,8 @@ LONG_STATEMENT_S = 0.005
 # The statements remembered as long, at most (their texts come from the code, but a list of
 # values renders one placeholder each, so texts vary with the list's length).
 LONG_STATEMENTS_KEPT = 2_000
+# Statements run in the loop's thread between two turns of the loop for everyone else.
+TURN_EVERY = 32
 # SQLite's "database is locked" (another connection writes), and its extended code for a
 # file being recovered by another connection: both only mean "try again soon".
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_BUSY_RECOVERY}
@@ -200,9 +202,15 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         if took > LONG_STATEMENT_S and len(long) < LONG_STATEMENTS_KEPT:
             long.add(operation)
             log.info("a statement took %.0f ms of the event loop: off it from now on", took * 1e3)
-        # SQLAlchemy's AsyncConnection checks that a statement awaited something (it takes a
-        # statement that did not for a blocking driver's): an await that returns at once.
-        self.await_(_at_once())
+        # Every few statements the loop takes a turn, as the trips to the thread used to give
+        # it after each: a long run of them (a broadcast's rows, one per volunteer) must not
+        # hold every other user. Otherwise an await that returns at once, for SQLAlchemy's
+        # AsyncConnection checks that a statement awaited something.
+        self.dbapi.in_loop_runs += 1
+        if self.dbapi.in_loop_runs % TURN_EVERY == 0:
+            self.await_(asyncio.sleep(0))
+        else:
+            self.await_(_at_once())
         return outcome
 
     def before_statement(self, operation: str) -> None:
@@ -283,6 +291,7 @@ class InLoopDBAPI(AsyncAdapt_aiosqlite_dbapi):
         self.busy_timeout_s = busy_timeout_s
         self.write_lock = WriteLock(busy_timeout_s)
         self.long_statements: set[str] = set()
+        self.in_loop_runs = 0
         # Pauses for a file another connection held: another process's (this one's writers
         # take turns in the loop before they reach the file).
         self.file_waits = 0

@@ -120,6 +120,21 @@ async def test_a_statement_once_long_runs_off_the_loop_from_then_on(
     assert [r.getMessage().endswith("off it from now on") for r in caplog.records] == [True]
 
 
+async def test_a_long_run_of_statements_lets_the_loop_serve_others(engine: AsyncEngine) -> None:
+    """A broadcast writes one row per volunteer in one transaction: the loop still takes
+    turns for everyone else in between."""
+    insert_one = text("INSERT INTO processed_updates (update_id, at) VALUES (:n, 'x')")
+    async with engine.begin() as connection:
+        await connection.execute(insert_one, {"n": 0})  # connected, the write lock taken
+        async with Ticker() as meanwhile:
+            for n in range(1, 3000):
+                await connection.execute(insert_one, {"n": n})
+            during = meanwhile.ticks
+    assert during > 0
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM processed_updates")) == 3000
+
+
 async def test_statements_off_the_loop_run_in_aiosqlites_thread(engine: AsyncEngine) -> None:
     traced = Traced(engine)
     async with engine.connect() as connection:
