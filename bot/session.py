@@ -13,7 +13,10 @@ s) over bench/updates_mix.py, 46 once held here."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import Any, cast
 
 from aiogram import Bot
@@ -21,6 +24,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import InlineKeyboardMarkup
 from aiohttp import ClientError
 
 # The return type of each method called so far -> its response model, kept alive.
@@ -33,8 +37,12 @@ class TelegramSession(AiohttpSession):
         self, bot: Bot, method: TelegramMethod[Any], status_code: int, content: str
     ) -> Response[Any]:
         returning = method.__returning__
-        if returning not in _RESPONSES:
-            _RESPONSES[returning] = Response[returning]  # type: ignore[valid-type]
+        if (response := _RESPONSES.get(returning)) is None:
+            response = _RESPONSES[returning] = Response[returning]  # type: ignore[valid-type]
+        keypad = getattr(method, "reply_markup", None)
+        if isinstance(keypad, InlineKeyboardMarkup) and HTTPStatus.OK <= status_code < 300:
+            with contextlib.suppress(ValueError):  # aiogram's own parsing says what is wrong
+                return _with_keypad_sent(response, bot, content, keypad)
         return super().check_response(bot, method, status_code, content)
 
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> str | None:
@@ -42,7 +50,9 @@ class TelegramSession(AiohttpSession):
         as aiogram's form leaves them out: unset (None) and empty text."""
         files: dict[str, Any] = {}
         fields = {}
-        for key, value in method.model_dump(warnings=False).items():
+        # None is left out at every depth either way; pydantic leaves it out far faster (a
+        # keypad's buttons are a dozen fields each, mostly unset): 81 -> 47 us a call.
+        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if isinstance(value, datetime | timedelta):
                 prepared = int(prepared)  # aiogram writes the Unix time as a form's text
@@ -78,3 +88,18 @@ class TelegramSession(AiohttpSession):
             bot=bot, method=method, status_code=resp.status, content=raw_result
         )
         return cast(TelegramType, response.result)
+
+
+def _with_keypad_sent(
+    response: type[Response[Any]], bot: Bot, content: str, keypad: InlineKeyboardMarkup
+) -> Response[Any]:
+    """The answer to a call that sent an inline keypad, the message in it carrying the keypad
+    object sent rather than Telegram's copy of it parsed anew: a dozen buttons are as many
+    pydantic objects, 0.12 of the 0.18 ms such an answer took to parse. ValueError when the
+    answer is not a successful one with that keypad in it."""
+    answer = json.loads(content)
+    result = answer.get("result") if isinstance(answer, dict) else None
+    if not isinstance(result, dict) or answer.get("ok") is not True or "reply_markup" not in result:
+        raise ValueError("not a message with a keypad")
+    result["reply_markup"] = keypad
+    return response.model_validate(answer, context={"bot": bot})

@@ -11,7 +11,7 @@ import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import CreateChatInviteLink
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -79,3 +79,41 @@ async def test_a_refused_call_raises_as_before(sandbox: Sandbox, bot: Bot) -> No
         await bot.get_chat(chat_id=424242)
     [call] = [r for r in sandbox.requests if r.method == "getChat"]
     assert call.content_type == "application/json" and call.error_code == 400
+
+
+async def test_an_answers_keypad_is_the_one_sent(sandbox: Sandbox, bot: Bot) -> None:
+    """Telegram's copy of the keypad is not parsed again: the message answered carries the
+    object sent, which is what Telegram shows."""
+    anna = sandbox.user("Anna", language_code="fr")
+    await anna.send("/start")
+    sent = await bot.send_message(anna.id, "Portes ?", reply_markup=KEYPAD)
+    assert sent.reply_markup is KEYPAD
+    assert sent.chat.id == anna.id and sent.text == "Portes ?"
+    [shown] = anna.replies()
+    assert shown.all_buttons == ["0", "5", "10", "Annuler"]
+    other = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Oui", callback_data="y")]]
+    )
+    edited = await bot.edit_message_text(
+        "Sûr ?", chat_id=anna.id, message_id=sent.message_id, reply_markup=other
+    )
+    assert not isinstance(edited, bool) and edited.reply_markup is other
+    [shown] = anna.replies()
+    assert shown.text == "Sûr ?" and shown.all_buttons == ["Oui"]
+    # Without a keypad sent, the answer is read as aiogram reads it.
+    bare = await bot.edit_message_reply_markup(
+        chat_id=anna.id, message_id=sent.message_id, reply_markup=None
+    )
+    assert not isinstance(bare, bool) and bare.reply_markup is None
+
+
+async def test_a_refused_call_with_a_keypad_raises_as_before(sandbox: Sandbox, bot: Bot) -> None:
+    anna = sandbox.user("Anna", language_code="fr")
+    await anna.send("/start")
+    sandbox.inject_error("sendMessage", 400, "Bad Request: injected refusal")
+    with pytest.raises(TelegramBadRequest, match="injected refusal"):
+        await bot.send_message(anna.id, "Portes ?", reply_markup=KEYPAD)
+    sandbox.inject_error("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(anna.id, "Portes ?", reply_markup=KEYPAD)
+    assert anna.replies() == []
