@@ -123,6 +123,15 @@ def _run(connection: aiosqlite.Connection, operation: str, parameters: Any) -> O
         cursor.close()
 
 
+def _run_many(connection: aiosqlite.Connection, operation: str, rows: Any) -> Outcome:
+    """The statement once for each row of values, then its counts."""
+    cursor = connection._conn.executemany(operation, rows)
+    try:
+        return None, None, cursor.lastrowid, cursor.rowcount
+    finally:
+        cursor.close()
+
+
 def _run_alone(connection: aiosqlite.Connection, operation: str, parameters: Any) -> None:
     """One statement and its commit, or its rollback."""
     try:
@@ -161,9 +170,10 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
         try:
             self._adapt_connection.before_statement(operation)
+            outcome: Outcome = self._adapt_connection.run(_run_many, operation, seq_of_parameters)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
-        return super().executemany(operation, seq_of_parameters)
+        self.description, _, self.lastrowid, self.rowcount = outcome
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):

@@ -191,6 +191,20 @@ async def test_a_file_another_connection_holds_is_waited_for_in_the_loop(
         assert await connection.scalar(text("SELECT count(*) FROM conversation_states")) == 1
 
 
+async def test_many_rows_at_once_wait_for_the_file_too(engine: AsyncEngine, db_file: str) -> None:
+    """An executemany (a zone import's thousand rows) waits as a single statement does."""
+    holding = asyncio.create_task(_held_by_another_connection(db_file, 0.2))
+    await asyncio.sleep(0.02)
+    rows = [{"n": n} for n in range(1000, 2000)]
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO processed_updates (update_id, at) VALUES (:n, 'many')"), rows
+        )
+    await holding
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM processed_updates")) == 1001
+
+
 async def test_a_file_held_too_long_is_reported_as_sqlite_would(
     engine: AsyncEngine, db_file: str
 ) -> None:
