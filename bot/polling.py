@@ -6,16 +6,19 @@ database was down is gone. Here the offset moves only past updates that were han
 first one still running or not handled, Telegram keeps them and sends them again.
 
 Updates are handled concurrently (each chat in order thanks to the event isolation), and a
-slow one does not hold the others back: once a batch has run for STRAGGLERS_S, Telegram is asked
-again and what is new starts beside what still runs. Updates sent again because an earlier one
-was still running are known here and not handled twice. Before new updates are handled, what
-their middlewares need is read in one go (bot/read_ahead.py)."""
+slow one does not hold the others back: once the event loop has sat mostly idle for IDLE_S
+while some of a batch still run (they wait on something else: a chart, an export, a locked
+file), or the batch has run for STRAGGLERS_S, Telegram is asked again and what is new starts
+beside what still runs. Updates sent again because an earlier one was still running are known
+here and not handled twice. Before new updates are handled, what their middlewares need is
+read in one go (bot/read_ahead.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Collection
 
 from aiogram import Bot, Dispatcher
@@ -33,6 +36,12 @@ BACKOFF = BackoffConfig(min_delay=0.5, max_delay=15.0, factor=1.6, jitter=0.1)
 # How long a batch may run before Telegram is asked for what came meanwhile: an /export that
 # takes seconds must not keep every volunteer's tap waiting.
 STRAGGLERS_S = 2.0
+# How long the loop may sit idle while a batch's stragglers wait on something else, before
+# Telegram is asked for what came meanwhile. Each time it had nothing new, the wait doubles,
+# up to STRAGGLERS_S: a long export alone costs a handful of calls, not twenty a second. A
+# batch that keeps the loop busy is not interrupted: asking again would bring its running
+# updates back, to be read for nothing.
+IDLE_S = 0.05
 # Updates running at once, at most: beyond it, new ones wait in Telegram.
 MAX_RUNNING = 500
 
@@ -60,6 +69,7 @@ class Poller:
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = Backoff(config=BACKOFF)
+        patience = IDLE_S
         try:
             while not stop.is_set():
                 if len(self.running) >= MAX_RUNNING:
@@ -68,10 +78,13 @@ class Poller:
                 if updates is None:  # Telegram unreachable, or stopping
                     await _pause(stop, next(backoff))
                     continue
+                running = len(self.running)
                 if not await self._start(updates):
                     await _pause(stop, next(backoff))
                     continue
-                await self._settle(asyncio.ALL_COMPLETED, STRAGGLERS_S)
+                new = len(self.running) > running
+                patience = IDLE_S if new else min(2 * patience, STRAGGLERS_S)
+                await self._settle_batch(patience)
                 if self._confirm():
                     backoff.reset()
                 else:
@@ -112,6 +125,23 @@ class Poller:
         tasks = [task for _, task in self.running.values()]
         if tasks:
             await asyncio.wait(tasks, timeout=at_most, return_when=until)
+
+    async def _settle_batch(self, patience: float) -> None:
+        """Until every running update is done, or the loop was mostly idle for `patience`
+        seconds with none finishing, or STRAGGLERS_S have passed."""
+        pending = {task for _, task in self.running.values()}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STRAGGLERS_S
+        while pending:
+            wait = min(patience, deadline - loop.time())
+            if wait <= 0:
+                return
+            busy = time.thread_time()  # this thread's CPU: the loop's work
+            done, pending = await asyncio.wait(
+                pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done and time.thread_time() - busy < wait / 2:
+                return
 
     def _confirm(self) -> bool:
         """Move the offset past every update handled with none before it running or failed.

@@ -4,10 +4,13 @@ slow one does not keep everyone else's waiting."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
+import pytest
 from aiogram.types import Update
 
+from bot import polling
 from bot.app import Terrain
 from bot.polling import STRAGGLERS_S
 from sandbox import Sandbox
@@ -46,3 +49,66 @@ async def test_a_slow_update_does_not_hold_the_others(sandbox: Sandbox, terrain:
     assert len(toms) == 1
     assert len(delivered) > len(set(delivered))
     assert not sandbox.updates.pending
+
+
+def _holding(terrain: Terrain, person: int, hold: Any) -> None:
+    """`person`'s updates run `hold()` before they are handled."""
+
+    async def middleware(handler: Any, update: Update, data: dict[str, Any]) -> Any:
+        message = update.message
+        if message and message.from_user and message.from_user.id == person:
+            await hold()
+        return await handler(update, data)
+
+    terrain.dispatcher.update.outer_middleware(middleware)
+
+
+async def test_what_waits_on_something_else_does_not_hold_the_others(
+    sandbox: Sandbox, terrain: Terrain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Batches may run for as long as the test: only the loop sitting idle beside Anna's
+    # update (a chart, an export waiting on another process) lets Tom's in.
+    monkeypatch.setattr(polling, "STRAGGLERS_S", 60.0)
+    anna = sandbox.user("Anna", language_code="fr")
+    tom = sandbox.user("Tom", language_code="fr")
+    await sign_up(anna)
+    await sign_up(tom)
+    release = asyncio.Event()
+    _holding(terrain, anna.id, release.wait)
+    await anna.send("/mystats")
+    await asyncio.sleep(0.1)  # Anna's update is running
+    await tom.send("/help")
+    await tom.expect("/mydata", timeout=10)
+    # Nobody else writes while Anna's update waits: Telegram is asked ever less often.
+    calls = len(sandbox.calls("getUpdates"))
+    await asyncio.sleep(1.6)
+    assert len(sandbox.calls("getUpdates")) - calls <= 6
+    release.set()
+    await anna.expect("chiffres")
+    await sandbox.settle()
+    assert len([m for m in tom.replies() if "/mydata" in m.text]) == 1
+    assert not sandbox.updates.pending
+
+
+async def test_a_batch_that_keeps_the_loop_busy_is_not_interrupted(
+    sandbox: Sandbox, terrain: Terrain
+) -> None:
+    anna = sandbox.user("Anna", language_code="fr")
+    await sign_up(anna)
+    started = asyncio.Event()
+
+    async def busy() -> None:
+        # Work in the loop's own thread, in short slices: the loop turns but is never idle.
+        started.set()
+        until = time.thread_time() + 0.6
+        while time.thread_time() < until:
+            sum(range(2_000))
+            await asyncio.sleep(0)
+
+    _holding(terrain, anna.id, busy)
+    await anna.send("/mystats")
+    await started.wait()
+    calls = len(sandbox.calls("getUpdates"))
+    await anna.expect("chiffres")
+    # Asking again would only bring Anna's running update back, to be read for nothing.
+    assert len(sandbox.calls("getUpdates")) - calls <= 1
