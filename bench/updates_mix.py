@@ -79,9 +79,11 @@ async def on_mission(db_url: str, users: list[User]) -> None:
     engine = create_engine(db_url)
     try:
         async with create_database(engine).begin() as session:
-            zone = Zone(code="29019_0076", name="Brest bureau 76", kind="polling_station")
-            session.add(zone)
-            await session.flush()
+            zone = await session.scalar(select(Zone).where(Zone.code == "29019_0076"))
+            if zone is None:
+                zone = Zone(code="29019_0076", name="Brest bureau 76", kind="polling_station")
+                session.add(zone)
+                await session.flush()
             mission = Mission(
                 kind="door_knocking", zone_id=zone.id, starts_at=now - timedelta(hours=3),
                 ends_at=now - timedelta(hours=1), meeting_point="Place", capacity=500,
@@ -114,10 +116,28 @@ def database() -> tuple[Path, str]:
     return folder, url
 
 
+async def dashboard(organizer: User) -> None:
+    """/report, and its charts once drawn."""
+    charts = len(_photos(organizer))
+    await organizer.send("/report today")
+    await organizer.expect("Tableau de bord")
+    await organizer.wait_for(lambda: len(_photos(organizer)) > charts, timeout=60)
+
+
+def _photos(user: User) -> list[object]:
+    return [m for m in user.sb.chat(user.id).visible() if m.from_bot and m.photo]
+
+
 async def play(sb: Sandbox, db_url: str, volunteers: int, cpu: CpuClock) -> Measured:
     """The mix, once the bot polls; set-up not counted, in time nor in the bot's CPU."""
     organizer = sb.user("Camille", id=ORGANIZER, language_code="fr")
     await volunteer(organizer)
+    # Warming up, as a bot that has served for a while is: the organizer's report and first
+    # dashboard start the chart worker, whose import of matplotlib takes a second or two
+    # once in the life of the bot's process.
+    await on_mission(db_url, [organizer])
+    await report(organizer)
+    await dashboard(organizer)
     users = [sb.user(f"Bénévole{i}", language_code="fr") for i in range(volunteers)]
     first = sb.updates.next_id
     started = time.perf_counter()
@@ -131,8 +151,7 @@ async def play(sb: Sandbox, db_url: str, volunteers: int, cpu: CpuClock) -> Meas
 
     async def dashboards() -> None:
         for _ in range(volunteers // 10 or 1):
-            await organizer.send("/report today")
-            await organizer.expect("Tableau de bord")
+            await dashboard(organizer)
 
     await asyncio.gather(dashboards(), *(report(user) for user in users))
     cpu.stop()
