@@ -82,7 +82,7 @@ async def test_what_waits_on_something_else_does_not_hold_the_others(
     # Nobody else writes while Anna's update waits: Telegram is asked ever less often.
     calls = len(sandbox.calls("getUpdates"))
     await asyncio.sleep(1.6)
-    assert len(sandbox.calls("getUpdates")) - calls <= 6
+    assert len(sandbox.calls("getUpdates")) - calls <= 8  # 50, 100, 200 ms...: 5 or 6
     release.set()
     await anna.expect("chiffres")
     await sandbox.settle()
