@@ -128,7 +128,10 @@ class Measured:
     def cpu_per_update(self) -> str:
         if self.cpu_s is None:
             return "its CPU unknown here"
-        return f"{self.cpu_s * 1000 / self.updates:.2f} ms of its process's CPU per update"
+        # Busy well under 100%: the bot waited on something, not on its own CPU.
+        busy = self.cpu_s / self.seconds
+        per_update = self.cpu_s * 1000 / self.updates
+        return f"{per_update:.2f} ms of its process's CPU per update, busy {busy:.0%} of the time"
 
 
 class CpuClock:

@@ -30,6 +30,7 @@ def test_the_update_mix_runs_terrain_and_the_echo_bot_each_in_a_process() -> Non
     # 25 updates from each volunteer (sign-up, /missions, /mystats, a report), one /report.
     assert "round 1: 51 updates from 2 volunteers and an organizer" in out
     assert out.count("ms of its process's CPU per update") == 2
+    assert out.count("of the time") == 2  # each bot's share of one core
     assert "ratio, median of 1:" in out
 
 
