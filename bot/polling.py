@@ -127,21 +127,36 @@ class Poller:
             await asyncio.wait(tasks, timeout=at_most, return_when=until)
 
     async def _settle_batch(self, patience: float) -> None:
-        """Until every running update is done, or the loop was mostly idle for `patience`
-        seconds with none finishing, or STRAGGLERS_S have passed."""
-        pending = {task for _, task in self.running.values()}
+        """Until every running update is done, or none finished in a stretch of `patience`
+        seconds during which the loop was mostly idle, or STRAGGLERS_S have passed."""
+        tasks = [task for _, task in self.running.values()]
         loop = asyncio.get_running_loop()
+        all_done = loop.create_future()
+        left = len(tasks)
+
+        # Counted as they finish: waking for each of hundreds of updates would cost more
+        # than the updates' own turns.
+        def finished(_: asyncio.Task[bool]) -> None:
+            nonlocal left
+            left -= 1
+            if not left and not all_done.done():
+                all_done.set_result(None)
+
+        for task in tasks:
+            task.add_done_callback(finished)
         deadline = loop.time() + STRAGGLERS_S
-        while pending:
-            wait = min(patience, deadline - loop.time())
-            if wait <= 0:
-                return
-            busy = time.thread_time()  # this thread's CPU: the loop's work
-            done, pending = await asyncio.wait(
-                pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
-            )
-            if not done and time.thread_time() - busy < wait / 2:
-                return
+        try:
+            while left:
+                wait = min(patience, deadline - loop.time())
+                if wait <= 0:
+                    return
+                before, busy = left, time.thread_time()  # this thread's CPU: the loop's work
+                await asyncio.wait([all_done], timeout=wait)
+                if left == before and time.thread_time() - busy < wait / 2:
+                    return
+        finally:
+            for task in tasks:
+                task.remove_done_callback(finished)
 
     def _confirm(self) -> bool:
         """Move the offset past every update handled with none before it running or failed.
