@@ -119,7 +119,8 @@ def database() -> tuple[Path, str]:
 async def dashboard(organizer: User) -> None:
     """/report, and its charts once drawn."""
     charts = len(_photos(organizer))
-    await organizer.send("/report today")
+    # The whole campaign: "today" would be empty after local midnight, with no chart to wait for.
+    await organizer.send("/report campagne")
     await organizer.expect("Tableau de bord")
     await organizer.wait_for(lambda: len(_photos(organizer)) > charts, timeout=60)
 
