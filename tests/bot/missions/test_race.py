@@ -31,6 +31,8 @@ async def test_fifty_taps_for_six_places(sandbox: Sandbox, app: Terrain) -> None
         await user.expect("Une mission pour vous")
 
     await asyncio.gather(*(user.press("J'accepte", timeout=60) for user in crowd))
+    # A press is answered first, its card edited after: wait until every tap is handled.
+    await sandbox.settle(timeout=60)
 
     rows = await assignments(app, 1)
     assert statuses(rows) == {"accepted": 6, "waitlisted": CROWD - 6}
