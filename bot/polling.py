@@ -42,6 +42,8 @@ STRAGGLERS_S = 2.0
 # batch that keeps the loop busy is not interrupted: asking again would bring its running
 # updates back, to be read for nothing.
 IDLE_S = 0.05
+# How long the last call, confirming what was handled, may take when stopping.
+FAREWELL_S = 5
 # Updates running at once, at most: beyond it, new ones wait in Telegram.
 MAX_RUNNING = 500
 
@@ -63,6 +65,8 @@ class Poller:
         self.allowed_updates = allowed_updates
         self.read_ahead = read_ahead
         self.offset: int | None = None
+        # The offset of the last getUpdates call that succeeded: what Telegram knows is done.
+        self.told: int | None = None
         self.running: dict[int, tuple[int | None, asyncio.Task[bool]]] = {}
         # Handled, but not yet confirmable: an earlier update still runs or failed.
         self.handled: set[int] = set()
@@ -91,9 +95,10 @@ class Poller:
                     log.warning("the database is unavailable: updates kept for later")
                     await _pause(stop, next(backoff))
         finally:
-            # Stopping: what runs is finished, not cut off half-way.
+            # Stopping: what runs is finished, not cut off half-way, then confirmed.
             await self._settle(asyncio.ALL_COMPLETED, None)
             self._confirm()
+            await self._tell()
 
     async def _start(self, updates: list[Update]) -> bool:
         """Start handling the updates not already running or handled; False when the database
@@ -176,6 +181,22 @@ class Poller:
             self.handled -= confirmable
         return not failed
 
+    async def _tell(self) -> None:
+        """Confirm to Telegram what was handled since the last call, so that the next start
+        is not sent those updates again (they would be dropped as seen, after a read each).
+        The one update this call may return stays unconfirmed, for the next start."""
+        if self.offset == self.told:
+            return
+        with contextlib.suppress(TelegramNetworkError, TelegramAPIError, TimeoutError):
+            await self.bot.get_updates(
+                offset=self.offset,
+                limit=1,
+                timeout=0,
+                allowed_updates=self.allowed_updates,
+                request_timeout=FAREWELL_S,
+            )
+            self.told = self.offset
+
     async def _fetch(self, stop: asyncio.Event) -> list[Update] | None:
         call = asyncio.ensure_future(
             self.bot.get_updates(
@@ -195,7 +216,9 @@ class Poller:
                 await call
             return None
         try:
-            return call.result()
+            updates = call.result()
+            self.told = self.offset
+            return updates
         except (TelegramNetworkError, TelegramAPIError, TimeoutError) as error:
             log.warning("getUpdates failed (%s): trying again", type(error).__name__)
             return None

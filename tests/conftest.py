@@ -1,7 +1,11 @@
 """Fixtures that run the real Terrain against the sandbox over HTTP, on a real database:
 a fresh SQLite file per test, and the same suite on PostgreSQL when
 TERRAIN_TEST_DATABASE_URL is set. Conversation state in Redis is tested when
-TERRAIN_TEST_REDIS_URL names a Redis database the tests may flush."""
+TERRAIN_TEST_REDIS_URL names a Redis database the tests may flush.
+
+With pytest-xdist (`-n 4`) each worker gets a PostgreSQL database and a Redis database of its
+own, derived from those URLs (`test_gw1`; Redis 15, 14, ...), written back to the environment
+for the tests and processes that read it there."""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Terrain
@@ -24,9 +30,58 @@ from sandbox import Sandbox
 TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
 BOT_USERNAME = "terrain_test_bot"
 ADMIN_ID = 900001
-PG_URL = os.environ.get("TERRAIN_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("TERRAIN_TEST_REDIS_URL")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# "gw0", "gw1"... under pytest-xdist, else None.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_number() -> int:
+    return int(WORKER.removeprefix("gw")) if WORKER else 0
+
+
+def _own_postgres(url: str | None) -> str | None:
+    if url is None or WORKER is None:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def _own_redis(url: str | None) -> str | None:
+    """The worker's Redis database: the one named, then the ones below it."""
+    if url is None or WORKER is None:
+        return url
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) - _worker_number()
+    if number < 0:
+        raise pytest.UsageError(f"too many workers for Redis databases below {parts.path}")
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+BASE_PG_URL = os.environ.get("TERRAIN_TEST_DATABASE_URL")
+PG_URL = _own_postgres(BASE_PG_URL)
+REDIS_URL = _own_redis(os.environ.get("TERRAIN_TEST_REDIS_URL"))
+for _name, _url in (("TERRAIN_TEST_DATABASE_URL", PG_URL), ("TERRAIN_TEST_REDIS_URL", REDIS_URL)):
+    if _url is not None:
+        os.environ[_name] = _url
+
+
+async def _create_postgres(base: str, url: str) -> None:
+    name = make_url(url).database
+    engine = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            found = "SELECT 1 FROM pg_database WHERE datname = :name"
+            if not await connection.scalar(text(found), {"name": name}):
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_postgres() -> None:
+    """The worker's own PostgreSQL database, created on first use."""
+    if BASE_PG_URL and PG_URL and PG_URL != BASE_PG_URL:
+        asyncio.run(_create_postgres(BASE_PG_URL, PG_URL))
 
 
 async def _reset_postgres(url: str) -> None:

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Terrain
@@ -64,20 +65,24 @@ async def test_postgresql_going_away_delays_updates_and_loses_none(
     anna = sandbox.user("Anna", language_code="fr")
     await sign_up(anna)
     await sandbox.settle()
-    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    url = make_url(database_url)
+    name = url.database  # this test's own (one per pytest-xdist worker)
+    server = url.set(drivername="postgresql", database="postgres")
+    admin = await asyncpg.connect(server.render_as_string(hide_password=False))
     try:
         # The bot's connections are cut and new ones refused, as in a failover.
-        await admin.execute("ALTER DATABASE test ALLOW_CONNECTIONS false")
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         await admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = 'test' AND pid <> pg_backend_pid()"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
         )
         handed_out = sandbox.updates.delivered
         await anna.send("/help")
         await asyncio.sleep(2)
         assert not [m for m in anna.replies() if "/mydata" in m.text]
     finally:
-        await admin.execute("ALTER DATABASE test ALLOW_CONNECTIONS true")
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         await admin.close()
     await anna.expect("/mydata", timeout=30)
     await sandbox.settle()

@@ -13,8 +13,10 @@ from aiogram.types import Update
 from bot import polling
 from bot.app import Terrain
 from bot.polling import STRAGGLERS_S
+from models.clock import ManualClock
 from sandbox import Sandbox
 from tests.bot.helpers import sign_up
+from tests.conftest import make_settings, wait_polling
 
 
 async def test_a_slow_update_does_not_hold_the_others(sandbox: Sandbox, terrain: Terrain) -> None:
@@ -112,3 +114,24 @@ async def test_a_batch_that_keeps_the_loop_busy_is_not_interrupted(
     await anna.expect("chiffres")
     # Asking again would only bring Anna's running update back, to be read for nothing.
     assert len(sandbox.calls("getUpdates")) - calls <= 1
+
+
+async def test_what_is_handled_while_stopping_is_confirmed(
+    sandbox: Sandbox, database_url: str, clock: ManualClock
+) -> None:
+    app = Terrain(make_settings(sandbox, database_url), clock)
+    task = asyncio.create_task(app.run(handle_signals=False))
+    await wait_polling(sandbox)
+    anna = sandbox.user("Anna", language_code="fr")
+    await sign_up(anna)
+    release = asyncio.Event()
+    _holding(app, anna.id, release.wait)
+    await anna.send("/mystats")
+    await asyncio.sleep(0.1)  # Anna's update is running
+    await app.stop()
+    release.set()
+    await asyncio.wait_for(task, 10)
+    # Finished before the bot stopped, not cut off; and confirmed, so that the next start is
+    # not sent it again.
+    assert [m for m in anna.replies() if "chiffres" in m.text]
+    assert not sandbox.updates.pending

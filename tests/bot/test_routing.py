@@ -42,7 +42,9 @@ def _registered() -> list[tuple[str, Router, tuple[str, object]]]:
         for inner in router.chain_tail:
             for update_type, observer in inner.observers.items():
                 for handler in observer.handlers:
-                    for key in handler_keys(handler) or ():
+                    # Sorted: a frozenset's order varies between processes (pytest-xdist's
+                    # workers must collect the same tests in the same order).
+                    for key in sorted(handler_keys(handler) or (), key=repr):
                         found.append((update_type, router, key))
     return found
 
