@@ -42,6 +42,10 @@ STRAGGLERS_S = 2.0
 # batch that keeps the loop busy is not interrupted: asking again would bring its running
 # updates back, to be read for nothing.
 IDLE_S = 0.05
+# "Mostly idle": the loop's thread used less than this share of the stretch in CPU. Waiting on
+# something else, it uses next to none; busy, it may still get only a part of a core on a
+# machine running more than it has cores for (as the tests in four processes on two do).
+IDLE_SHARE = 0.2
 # How long the last call, confirming what was handled, may take when stopping.
 FAREWELL_S = 5
 # Updates running at once, at most: beyond it, new ones wait in Telegram.
@@ -157,7 +161,7 @@ class Poller:
                     return
                 before, busy = left, time.thread_time()  # this thread's CPU: the loop's work
                 await asyncio.wait([all_done], timeout=wait)
-                if left == before and time.thread_time() - busy < wait / 2:
+                if left == before and time.thread_time() - busy < wait * IDLE_SHARE:
                     return
         finally:
             for task in tasks:
