@@ -2,7 +2,7 @@
 sandbox answers 429 (retry after 1 s) to any send beyond 30 in a second, as Telegram does.
 
     uv run python bench/outbox_flood.py [--messages 10000] [--limit 30]
-        [--senders 2 --redis redis://127.0.0.1:6379/14]
+        [--senders 2 --redis redis://127.0.0.1:6379/9]
 
 Prints the rate achieved over the limit (target at least 0.95), the 429s received, the
 messages lost and those sent twice (target 0 each); no pass/fail. About 6 minutes: the

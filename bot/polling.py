@@ -46,8 +46,9 @@ IDLE_S = 0.05
 # something else, it uses next to none; busy, it may still get only a part of a core on a
 # machine running more than it has cores for (as the tests in four processes on two do).
 IDLE_SHARE = 0.2
-# How long the last call, confirming what was handled, may take when stopping.
-FAREWELL_S = 5
+# How long the last call, confirming what was handled, may take when stopping: a saving (those
+# updates are dropped as seen if sent again), not worth holding a shutdown for.
+FAREWELL_S = 2
 # Updates running at once, at most: beyond it, new ones wait in Telegram.
 MAX_RUNNING = 500
 
