@@ -11,7 +11,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from models.sqlite_driver import InLoopDBAPI
 
@@ -73,6 +78,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def create_database(engine: AsyncEngine) -> Database:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def reading(db: Database) -> AsyncConnection:
+    """A connection for queries of columns, not objects (figures, counts): SQLAlchemy Core
+    without an ORM session costs about half as much per statement (a one-row select: 117-133
+    against 192-233 us of CPU)."""
+    engine: AsyncEngine = db.kw["bind"]
+    return engine.connect()
 
 
 def alembic_config(url: str) -> Config:

@@ -77,7 +77,8 @@ async def lock_mission(session: AsyncSession, mission_id: int) -> Mission | None
     lock at once (a read first would let two transactions count the same free place)."""
     if session.bind.dialect.name == "postgresql":
         return await session.scalar(
-            select(Mission).where(Mission.id == mission_id).with_for_update()
+            # Of the mission's row alone: its zone comes in the same statement.
+            select(Mission).where(Mission.id == mission_id).with_for_update(of=Mission)
         )
     await session.execute(
         update(Mission).where(Mission.id == mission_id).values(version=Mission.version)

@@ -65,7 +65,9 @@ class Mission(Base):
     # Bumped on every edit, so reminders and cards can tell an old schedule from the new one.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    zone: Mapped[Zone] = relationship(lazy="selectin")
+    # In the mission's own statement (every mission has its zone): a second statement for it
+    # was a fifth of /debrief's.
+    zone: Mapped[Zone] = relationship(lazy="joined", innerjoin=True)
 
 
 class Assignment(Base):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from models import queue
@@ -73,8 +73,11 @@ async def _recognize_one(
         new = [code for code in dict.fromkeys(codes) if code not in held]
         if not new:
             return 0
-        session.add_all(Recognition(person_id=person_id, code=code, at=now) for code in new)
-        await session.flush()  # a concurrent twin fails here, before anything is queued
+        # One statement for them all (their ids are not needed); a concurrent twin fails here,
+        # before anything is queued.
+        await session.execute(
+            insert(Recognition), [{"person_id": person_id, "code": code, "at": now} for code in new]
+        )
         # Each code is recorded once per person, so the first new one keys a unique message.
         await queue.enqueue(
             session,

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
 
-from models.database import Database
+from models.database import Database, reading
 from models.missions import HOLDS_A_PLACE, Assignment, AssignmentStatus, Mission, MissionStatus
 from models.people import Person, Status
 from models.reports import FieldReport, FieldReportMember
@@ -122,10 +122,10 @@ async def stats_for(db: Database, person_id: int, since: datetime | None = None)
     """A person's figures for missions starting at or after `since` (None: all along)."""
     missions_query, counts_query, recruits_query = _queries(since is None)
     params = {"person_id": person_id, "since": since}
-    async with db() as session:
-        accepted, done = (await session.execute(missions_query, params)).one()
-        sums = (await session.execute(counts_query, params)).one()
-        recruits = await session.scalar(recruits_query, params)
+    async with reading(db) as connection:
+        accepted, done = (await connection.execute(missions_query, params)).one()
+        sums = (await connection.execute(counts_query, params)).one()
+        recruits = await connection.scalar(recruits_query, params)
     size = len(SHOWN)
     return Stats(
         accepted=int(accepted),

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 
-from models.database import Database
+from models.database import Database, reading
 from models.missions import Mission
 from models.people import Person, Role, Status
 from models.reports import FieldReport
@@ -141,12 +141,12 @@ async def figures_of(db: Database, person_id: int, timezone: str) -> Figures:
     """A person's figures all along."""
     who, done, totals, recruited, on_time = _figures_queries()
     params = {"person_id": person_id, "people": [person_id]}
-    async with db() as session:
-        role, status = (await session.execute(who, params)).one()
-        started = [row.starts_at for row in await session.execute(done, params)]
-        _, _, _, doors, leaflets = (await session.execute(totals, params)).one()
-        recruits = await session.scalar(recruited, params)
-        filed = (await session.execute(on_time, params)).all()
+    async with reading(db) as connection:
+        role, status = (await connection.execute(who, params)).one()
+        started = [row.starts_at for row in await connection.execute(done, params)]
+        _, _, _, doors, leaflets = (await connection.execute(totals, params)).one()
+        recruits = await connection.scalar(recruited, params)
+        filed = (await connection.execute(on_time, params)).all()
     return Figures(
         missions=len(started),
         weeks=len({week_start(start, timezone) for start in started}),
