@@ -66,7 +66,7 @@ class Mission(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # In the mission's own statement (every mission has its zone): a second statement for it
-    # was a fifth of /debrief's.
+    # was two of /debrief's eight.
     zone: Mapped[Zone] = relationship(lazy="joined", innerjoin=True)
 
 
